@@ -1,0 +1,68 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { AssentError } from './errors.ts';
+
+export const identifierTypes = ['email', 'phone', 'customer_id', 'anonymous_id', 'device_id'] as const;
+export type IdentifierType = (typeof identifierTypes)[number] | `external:${string}`;
+
+export interface Identifier {
+  type: IdentifierType;
+  value: string;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const EXTERNAL = /^external:[a-z0-9][a-z0-9_.-]{0,62}$/;
+
+export function isIdentifierType(type: string): type is IdentifierType {
+  return (identifierTypes as readonly string[]).includes(type) || EXTERNAL.test(type);
+}
+
+/**
+ * Normalises an identifier so that one person is found whatever the spelling:
+ * emails trimmed and lower-cased, phones in E.164. Throws `invalid_identifier` otherwise.
+ */
+export function normalizeIdentifier(
+  input: { type: string; value: string },
+  defaultCountry?: string,
+): Identifier {
+  const { type } = input;
+  const raw = String(input.value ?? '').trim();
+  if (!isIdentifierType(type)) {
+    throw new AssentError(
+      'invalid_identifier',
+      `Unknown identifier type "${type}"; use one of ${identifierTypes.join(', ')} or external:<system>`,
+    );
+  }
+  if (raw.length === 0 || raw.length > 320) {
+    throw new AssentError('invalid_identifier', `The ${type} identifier must be 1 to 320 characters`);
+  }
+  if (type === 'email') {
+    const value = raw.toLowerCase();
+    if (!EMAIL.test(value)) throw new AssentError('invalid_identifier', 'The email address is not valid');
+    return { type, value };
+  }
+  if (type === 'phone') {
+    const phone = parsePhoneNumberFromString(
+      raw,
+      (defaultCountry as Parameters<typeof parsePhoneNumberFromString>[1]) ?? undefined,
+    );
+    if (!phone?.isValid()) {
+      throw new AssentError(
+        'invalid_identifier',
+        'The phone number is not valid; give it in international format, e.g. +33 6 12 34 56 78',
+      );
+    }
+    return { type, value: phone.number };
+  }
+  return { type, value: raw };
+}
+
+/** `email:ana@example.com` -> identifier (the first colon after a known type splits). */
+export function parseIdentifierRef(ref: string): { type: string; value: string } {
+  const m = /^(external:[^:]+|[a-z_]+):(.*)$/s.exec(ref);
+  if (!m)
+    throw new AssentError(
+      'invalid_identifier',
+      'Write the identifier as type:value, e.g. email:ana@example.com',
+    );
+  return { type: m[1], value: m[2] };
+}

@@ -1,0 +1,18 @@
+export { canonicalJson } from './canonical-json.ts';
+export type {
+  ContactQuestion,
+  Decision,
+  DecisionReason,
+  DecisionRecord,
+  ProcessingQuestion,
+  Question,
+  Scope,
+} from './decision.ts';
+export { candidatesFor, decide, decisionReasons } from './decision.ts';
+export type { ErrorCode, FieldError } from './errors.ts';
+export { AssentError, errorCodes, notFound } from './errors.ts';
+export { explainDecision } from './explain.ts';
+export type { Identifier, IdentifierType } from './identifiers.ts';
+export { identifierTypes, isIdentifierType, normalizeIdentifier, parseIdentifierRef } from './identifiers.ts';
+export { createMerkleAccumulator, hashRecord, merkleRoot } from './ledger-hash.ts';
+export * from './types.ts';

@@ -1,0 +1,70 @@
+import { resolve } from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** `postgres://...` selects PostgreSQL; otherwise SQLite at `<dataDir>/assent.db`. */
+  databaseUrl: string | null;
+  publicUrl: string;
+  bootstrapKey: string | null;
+  demo: boolean;
+  smtpUrl: string | null;
+  mailFrom: string;
+  /** PEM of an Ed25519 private key; else one is generated and kept in dataDir. */
+  signingKey: string | null;
+  bodyLimit: number;
+  logLevel: string;
+  /** Seconds between ledger checkpoints (0 disables the background job). */
+  checkpointInterval: number;
+  /** Keep full IP addresses instead of truncating them (default: truncate). */
+  keepFullIp: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+/** The only place that reads the environment; called once by the entry point. */
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const port = int(env, 'PORT', 8080, 0, 65535);
+  const host = env.HOST || '127.0.0.1';
+  const databaseUrl = env.DATABASE_URL || null;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new Error(
+      'DATABASE_URL must be a postgres:// URL (leave it unset for the embedded SQLite database)',
+    );
+  }
+  const config: Config = {
+    port,
+    host,
+    dataDir: resolve(env.DATA_DIR || './data'),
+    databaseUrl,
+    publicUrl: (env.PUBLIC_URL || `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`).replace(
+      /\/$/,
+      '',
+    ),
+    bootstrapKey: env.ASSENT_BOOTSTRAP_KEY || null,
+    demo: env.ASSENT_DEMO !== '0',
+    smtpUrl: env.SMTP_URL || null,
+    mailFrom: env.MAIL_FROM || 'Assent <no-reply@localhost>',
+    signingKey: env.ASSENT_SIGNING_KEY || null,
+    bodyLimit: int(env, 'BODY_LIMIT', 1024 * 1024, 1024),
+    logLevel: env.LOG_LEVEL || 'info',
+    checkpointInterval: int(env, 'CHECKPOINT_INTERVAL', 300, 0),
+    keepFullIp: env.ASSENT_KEEP_FULL_IP === '1',
+    ...overrides,
+  };
+  if (config.bootstrapKey && config.bootstrapKey.length < 24) {
+    throw new Error('ASSENT_BOOTSTRAP_KEY must be at least 24 characters');
+  }
+  return config;
+}

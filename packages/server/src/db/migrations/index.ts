@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as initial from './20261123T1800-initial.ts';
+
+/** Every migration, in order. Add new files here; never edit one that has shipped. */
+export const migrations: Record<string, Migration> = {
+  '20261123T1800-initial': initial,
+};

@@ -1,0 +1,39 @@
+import type { Executor } from '../../db/transaction.ts';
+import { newId, nowIso } from '../../shared/ids.ts';
+
+export const eventTypes = [
+  'consent.updated',
+  'subject.created',
+  'subject.updated',
+  'subject.merged',
+  'catalog.created',
+  'catalog.updated',
+  'catalog.archived',
+  'notice.version_created',
+  'suppression.added',
+  'suppression.removed',
+  'ledger.checkpointed',
+] as const;
+export type EventType = (typeof eventTypes)[number];
+
+/** Writes an event in the caller's transaction; delivery (webhooks, feed) reads the outbox later. */
+export async function emit(
+  exec: Executor,
+  workspaceId: string,
+  type: EventType,
+  payload: object,
+): Promise<string> {
+  const id = newId();
+  await exec
+    .insertInto('outbox')
+    .values({
+      id,
+      workspace_id: workspaceId,
+      type,
+      payload: JSON.stringify(payload),
+      created_at: nowIso(),
+      delivered_at: null,
+    })
+    .execute();
+  return id;
+}

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabases } from '../../../test/support/test-database.ts';
+import { startTestServer, type TestServer } from '../../../test/support/test-server.ts';
+
+describe.each(testDatabases())('workspaces and keys on %s', (kind) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer(kind);
+  });
+  afterAll(() => s.close());
+
+  it('answers health and readiness without a key', async () => {
+    expect((await s.call({ method: 'GET', url: '/healthz', key: null })).json()).toEqual({ status: 'ok' });
+    const ready = await s.call({ method: 'GET', url: '/readyz', key: null });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().database).toBe(kind);
+  });
+
+  it('refuses /v1 without a key or with an unknown one, as problem+json', async () => {
+    const none = await s.call({ method: 'GET', url: '/v1/api-keys', key: null });
+    expect(none.statusCode).toBe(401);
+    expect(none.headers['content-type']).toContain('application/problem+json');
+    expect(none.json()).toMatchObject({ status: 401, type: '/problems/unauthorized' });
+    const bad = await s.call({ method: 'GET', url: '/v1/api-keys', key: 'assent_sk_nope' });
+    expect(bad.statusCode).toBe(401);
+  });
+
+  it('lets the owner create workspaces and keys, shown once and stored hashed', async () => {
+    const ws = await s.newWorkspace('acme-group');
+    const list = await s.call({ method: 'GET', url: '/v1/api-keys', key: ws.adminKey });
+    expect(list.statusCode).toBe(200);
+    const items = list.json().items;
+    expect(items).toHaveLength(1);
+    expect(items[0]).not.toHaveProperty('secret');
+    const rows = await s.deps.db.kysely.selectFrom('api_keys').select(['secret_hash']).execute();
+    expect(rows.every((r) => r.secret_hash.length === 64 && !r.secret_hash.startsWith('assent_sk_'))).toBe(
+      true,
+    );
+    const dup = await s.call({
+      method: 'POST',
+      url: '/v1/workspaces',
+      payload: { key: 'acme-group', name: 'again' },
+    });
+    expect(dup.statusCode).toBe(409);
+  });
+
+  it('scopes keys by role', async () => {
+    const viewer = await s.keyFor('viewer');
+    const res = await s.call({
+      method: 'POST',
+      url: '/v1/api-keys',
+      key: viewer,
+      payload: { name: 'x', role: 'admin' },
+    });
+    expect(res.statusCode).toBe(403);
+    const admin = await s.keyFor('admin');
+    const asOwner = await s.call({
+      method: 'POST',
+      url: '/v1/api-keys',
+      key: admin,
+      payload: { name: 'x', role: 'owner' },
+    });
+    expect(asOwner.statusCode).toBe(403);
+    const ws = await s.call({ method: 'GET', url: '/v1/workspaces', key: admin });
+    expect(ws.statusCode).toBe(403);
+  });
+
+  it('stops a revoked key at once', async () => {
+    const admin = await s.keyFor('admin');
+    const created = await s.call({
+      method: 'POST',
+      url: '/v1/api-keys',
+      key: admin,
+      payload: { name: 'temp', role: 'editor' },
+    });
+    const { id, secret } = created.json();
+    expect((await s.call({ method: 'GET', url: '/v1/api-keys', key: admin })).statusCode).toBe(200);
+    expect((await s.call({ method: 'DELETE', url: `/v1/api-keys/${id}`, key: admin })).statusCode).toBe(200);
+    expect((await s.call({ method: 'GET', url: '/healthz', key: secret })).statusCode).toBe(200);
+    const after = await s.call({
+      method: 'POST',
+      url: '/v1/api-keys',
+      key: secret,
+      payload: { name: 'y', role: 'viewer' },
+    });
+    expect(after.statusCode).toBe(401);
+  });
+
+  it("answers 404 for another workspace's key", async () => {
+    const a = await s.newWorkspace('ws-a');
+    const b = await s.newWorkspace('ws-b');
+    const bKeys = (await s.call({ method: 'GET', url: '/v1/api-keys', key: b.adminKey })).json().items;
+    const res = await s.call({ method: 'DELETE', url: `/v1/api-keys/${bKeys[0].id}`, key: a.adminKey });
+    expect(res.statusCode).toBe(404);
+  });
+
+  it('publishes the signing key and the OpenAPI document', async () => {
+    const jwks = (await s.call({ method: 'GET', url: '/.well-known/jwks.json', key: null })).json();
+    expect(jwks.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' });
+    const doc = (await s.call({ method: 'GET', url: '/openapi.json', key: null })).json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.paths['/v1/api-keys']).toBeDefined();
+  });
+});

@@ -1,0 +1,81 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { newId } from '../shared/ids.ts';
+import { problemFromError, sendProblem, toProblem } from './problem.ts';
+import { createValidatorCompiler } from './validators.ts';
+
+export interface HttpOptions {
+  bodyLimit: number;
+  logger: FastifyServerOptions['logger'];
+  publicUrl: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
+
+/** The Fastify instance with the conventions of API.md: problem+json, request ids, OpenAPI. */
+export async function createHttpApp(opts: HttpOptions) {
+  const app = Fastify({
+    logger: opts.logger,
+    bodyLimit: opts.bodyLimit,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId();
+    },
+    ajv: { customOptions: { removeAdditional: false } },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(createValidatorCompiler());
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const { problem, internal } = problemFromError(err);
+    if (internal) req.log.error({ err }, 'unhandled error');
+    else if (problem.status >= 500) req.log.warn({ code: problem.code }, problem.detail);
+    if (problem.status === 429) reply.header('retry-after', '1');
+    return sendProblem(req, reply, problem);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(req, reply, toProblem('not_found', `No route ${req.method} ${req.url.split('?')[0]}`)),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Assent API',
+        version: '1',
+        description:
+          'Consent and preference management: one append-only, tamper-evident ledger of every permission, and one decision every surface uses. Errors are RFC 9457 problem+json; lists are cursor-paginated; creates accept an Idempotency-Key.',
+      },
+      servers: [{ url: opts.publicUrl }],
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'A secret API key: `assent_sk_...`' },
+        },
+      },
+      security: [{ apiKey: [] }],
+      tags: [
+        { name: 'service', description: 'Health, readiness and published keys' },
+        { name: 'workspaces', description: 'Workspaces and API keys' },
+        { name: 'catalog', description: 'Brands, properties, purposes, vendors, topics and notices' },
+        { name: 'subjects', description: 'People and their identifiers' },
+        { name: 'consents', description: 'The consent ledger' },
+        { name: 'decision', description: 'May we? The one decision' },
+        { name: 'audit', description: 'Who did what' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}
+
+export type HttpApp = Awaited<ReturnType<typeof createHttpApp>>;
+export type AnyApp = FastifyInstance;

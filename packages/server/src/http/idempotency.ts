@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { AssentError, canonicalJson } from '@assent/core';
+import type { Transaction } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
+import { isUniqueViolation } from '../db/transaction.ts';
+import { nowIso } from '../shared/ids.ts';
+
+export interface IdempotentResult<T> {
+  status: number;
+  body: T;
+  /** True when this is the stored answer of an earlier request with the same key. */
+  replayed: boolean;
+}
+
+const TTL_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Runs a create in one transaction with the Idempotency-Key's row: the same key and body
+ * within 24 h returns the first answer and creates nothing; another body with the same key is a 409.
+ * Concurrent retries are settled by the key's primary key: the loser re-reads the winner's answer.
+ */
+export async function idempotent<T>(
+  db: Db,
+  scope: { workspaceId: string; key: string | undefined; route: string; body: unknown },
+  run: (trx: Transaction<Database>) => Promise<{ status: number; body: T }>,
+): Promise<IdempotentResult<T>> {
+  const { workspaceId, key } = scope;
+  if (!key) {
+    const out = await db.kysely.transaction().execute(run);
+    return { ...out, replayed: false };
+  }
+  if (key.length > 255)
+    throw new AssentError('bad_request', 'The Idempotency-Key header is longer than 255 characters');
+  const requestHash = createHash('sha256')
+    .update(`${scope.route}\n${canonicalJson(scope.body ?? null)}`)
+    .digest('hex');
+
+  const stored = async () => {
+    const row = await db.kysely
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('key', '=', key)
+      .executeTakeFirst();
+    if (!row || Date.parse(row.created_at) < Date.now() - TTL_MS) return null;
+    if (row.request_hash !== requestHash) {
+      throw new AssentError(
+        'idempotency_conflict',
+        'This Idempotency-Key was already used with a different request',
+      );
+    }
+    return { status: row.status_code, body: JSON.parse(row.response) as T, replayed: true };
+  };
+
+  const earlier = await stored();
+  if (earlier) return earlier;
+  try {
+    const out = await db.kysely.transaction().execute(async (trx) => {
+      const result = await run(trx);
+      // an expired row for the same key is replaced
+      await trx
+        .deleteFrom('idempotency_keys')
+        .where('workspace_id', '=', workspaceId)
+        .where('key', '=', key)
+        .execute();
+      await trx
+        .insertInto('idempotency_keys')
+        .values({
+          workspace_id: workspaceId,
+          key,
+          request_hash: requestHash,
+          status_code: result.status,
+          response: JSON.stringify(result.body),
+          created_at: nowIso(),
+        })
+        .execute();
+      return result;
+    });
+    return { ...out, replayed: false };
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      const winner = await stored();
+      if (winner) return winner;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,69 @@
+import { AssentError, type ErrorCode, errorCodes, type FieldError } from '@assent/core';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  code: ErrorCode;
+  requestId?: string;
+  errors?: FieldError[];
+}
+
+export const problemType = (code: ErrorCode) => `/problems/${code.replaceAll('_', '-')}`;
+
+export function toProblem(code: ErrorCode, detail: string, errors?: FieldError[]): Problem {
+  const { status, title } = errorCodes[code];
+  return { type: problemType(code), title, status, detail, code, ...(errors?.length ? { errors } : {}) };
+}
+
+const fastifyCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'bad_request',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'bad_request',
+  FST_ERR_VALIDATION: 'validation_failed',
+};
+
+/** Maps any thrown error to a problem; unknown errors become a 500 that says nothing internal. */
+export function problemFromError(err: unknown): { problem: Problem; internal: boolean } {
+  if (err instanceof AssentError)
+    return { problem: toProblem(err.code, err.message, err.errors), internal: false };
+  const fe = err as FastifyError & {
+    validation?: { instancePath?: string; message?: string; params?: Record<string, unknown> }[];
+  };
+  if (fe?.validation) {
+    const errors = fe.validation.map((v) => {
+      const extra = v.params?.additionalProperty ? ` (${String(v.params.additionalProperty)})` : '';
+      return { pointer: v.instancePath || '/', detail: `${v.message ?? 'is invalid'}${extra}` };
+    });
+    const where = fe.validationContext ?? 'body';
+    return {
+      problem: toProblem('validation_failed', `The ${where} does not match the schema`, errors),
+      internal: false,
+    };
+  }
+  const mapped = fe?.code ? fastifyCodes[fe.code] : undefined;
+  if (mapped) return { problem: toProblem(mapped, fe.message), internal: false };
+  if (err instanceof SyntaxError)
+    return { problem: toProblem('bad_request', 'The body is not valid JSON'), internal: false };
+  if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const code: ErrorCode =
+      fe.statusCode === 404 ? 'not_found' : fe.statusCode === 429 ? 'rate_limited' : 'bad_request';
+    return { problem: { ...toProblem(code, fe.message), status: fe.statusCode }, internal: false };
+  }
+  return {
+    problem: toProblem('internal', 'An unexpected error occurred; it has been logged'),
+    internal: true,
+  };
+}
+
+export function sendProblem(req: FastifyRequest, reply: FastifyReply, problem: Problem) {
+  return reply
+    .code(problem.status)
+    .type('application/problem+json')
+    .send({ ...problem, instance: req.url.split('?')[0], requestId: req.id });
+}

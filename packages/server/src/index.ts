@@ -1,0 +1,7 @@
+export { bootstrap, DEFAULT_WORKSPACE_KEY } from './bootstrap.ts';
+export type { Config } from './config.ts';
+export { loadConfig } from './config.ts';
+export type { Db } from './db/database.ts';
+export { createDatabase, migrate } from './db/database.ts';
+export type { Server } from './server.ts';
+export { createServer, loggerOptions } from './server.ts';

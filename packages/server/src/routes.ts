@@ -1,0 +1,12 @@
+import type { AppDeps } from './app-deps.ts';
+import { registerApiKeyRoutes } from './features/api-keys/api-key-routes.ts';
+import { registerServiceRoutes } from './features/service/service-routes.ts';
+import { registerWorkspaceRoutes } from './features/workspaces/workspace-routes.ts';
+import type { HttpApp } from './http/app.ts';
+
+/** Every feature's routes, registered on one app. */
+export function registerRoutes(app: HttpApp, deps: AppDeps) {
+  registerServiceRoutes(app, deps);
+  registerWorkspaceRoutes(app, deps);
+  registerApiKeyRoutes(app, deps);
+}

@@ -1,0 +1,57 @@
+import type { FastifyServerOptions } from 'fastify';
+import type { AppDeps } from './app-deps.ts';
+import type { Config } from './config.ts';
+import { loadSigner } from './crypto/signer.ts';
+import { createDatabase, type Db, migrate } from './db/database.ts';
+import { createApiKeyStore } from './features/api-keys/api-key-store.ts';
+import { createHttpApp, type HttpApp } from './http/app.ts';
+import { registerAuth } from './http/auth.ts';
+import { registerRoutes } from './routes.ts';
+
+export interface Server {
+  app: HttpApp;
+  deps: AppDeps;
+  close(): Promise<void>;
+}
+
+/** Logs never carry personal data: no bodies, no query strings, no auth headers. */
+export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+  return {
+    level,
+    redact: ['req.headers.authorization', 'req.headers.cookie'],
+    serializers: {
+      req: (req: { id: string; method: string; url: string }) => ({
+        id: req.id,
+        method: req.method,
+        path: req.url.split('?')[0],
+      }),
+    },
+  };
+}
+
+/** Composition: config -> database (migrated) -> signer -> HTTP app with every feature. */
+export async function createServer(
+  config: Config,
+  opts: { db?: Db; logger?: FastifyServerOptions['logger'] } = {},
+): Promise<Server> {
+  const db = opts.db ?? createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await migrate(db);
+  const signer = await loadSigner({ pem: config.signingKey, dataDir: config.dataDir });
+  const deps: AppDeps = { config, db, signer };
+  const app = await createHttpApp({
+    bodyLimit: config.bodyLimit,
+    logger: opts.logger ?? loggerOptions(config.logLevel),
+    publicUrl: config.publicUrl,
+  });
+  registerAuth(app, createApiKeyStore(db.kysely));
+  registerRoutes(app, deps);
+  await app.ready();
+  return {
+    app,
+    deps,
+    async close() {
+      await app.close();
+      if (!opts.db) await db.close();
+    },
+  };
+}

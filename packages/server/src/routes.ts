@@ -1,5 +1,7 @@
 import type { AppDeps } from './app-deps.ts';
 import { registerApiKeyRoutes } from './features/api-keys/api-key-routes.ts';
+import { registerCatalogRoutes } from './features/catalog/catalog-routes.ts';
+import { registerDecisionRoutes } from './features/decision/decision-routes.ts';
 import { registerServiceRoutes } from './features/service/service-routes.ts';
 import { registerWorkspaceRoutes } from './features/workspaces/workspace-routes.ts';
 import type { HttpApp } from './http/app.ts';
@@ -9,4 +11,6 @@ export function registerRoutes(app: HttpApp, deps: AppDeps) {
   registerServiceRoutes(app, deps);
   registerWorkspaceRoutes(app, deps);
   registerApiKeyRoutes(app, deps);
+  registerCatalogRoutes(app, deps);
+  registerDecisionRoutes(app, deps);
 }

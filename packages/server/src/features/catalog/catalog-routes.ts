@@ -1,0 +1,4 @@
+import type { AppDeps } from '../../app-deps.ts';
+import type { HttpApp } from '../../http/app.ts';
+
+export function registerCatalogRoutes(_app: HttpApp, _deps: AppDeps) {}

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { AssentError } from './errors.ts';
 
@@ -65,4 +66,9 @@ export function parseIdentifierRef(ref: string): { type: string; value: string }
       'Write the identifier as type:value, e.g. email:ana@example.com',
     );
   return { type: m[1], value: m[2] };
+}
+
+/** The hash under which an identifier is kept on suppression lists: it survives erasure of the subject. */
+export function identifierHash(id: Identifier): string {
+  return createHash('sha256').update(`${id.type}:${id.value}`).digest('hex');
 }

@@ -13,6 +13,13 @@ export type { ErrorCode, FieldError } from './errors.ts';
 export { AssentError, errorCodes, notFound } from './errors.ts';
 export { explainDecision } from './explain.ts';
 export type { Identifier, IdentifierType } from './identifiers.ts';
-export { identifierTypes, isIdentifierType, normalizeIdentifier, parseIdentifierRef } from './identifiers.ts';
+export {
+  identifierHash,
+  identifierTypes,
+  isIdentifierType,
+  normalizeIdentifier,
+  parseIdentifierRef,
+} from './identifiers.ts';
+export { truncateIp } from './ip.ts';
 export { createMerkleAccumulator, hashRecord, merkleRoot } from './ledger-hash.ts';
 export * from './types.ts';

@@ -1,8 +1,11 @@
 import type { AppDeps } from './app-deps.ts';
 import { registerApiKeyRoutes } from './features/api-keys/api-key-routes.ts';
 import { registerCatalogRoutes } from './features/catalog/catalog-routes.ts';
+import { registerConsentRoutes } from './features/consents/consent-routes.ts';
 import { registerDecisionRoutes } from './features/decision/decision-routes.ts';
+import { registerLedgerRoutes } from './features/ledger/ledger-routes.ts';
 import { registerServiceRoutes } from './features/service/service-routes.ts';
+import { registerSubjectRoutes } from './features/subjects/subject-routes.ts';
 import { registerWorkspaceRoutes } from './features/workspaces/workspace-routes.ts';
 import type { HttpApp } from './http/app.ts';
 
@@ -12,5 +15,8 @@ export function registerRoutes(app: HttpApp, deps: AppDeps) {
   registerWorkspaceRoutes(app, deps);
   registerApiKeyRoutes(app, deps);
   registerCatalogRoutes(app, deps);
+  registerSubjectRoutes(app, deps);
+  registerConsentRoutes(app, deps);
+  registerLedgerRoutes(app, deps);
   registerDecisionRoutes(app, deps);
 }

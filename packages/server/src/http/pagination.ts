@@ -1,5 +1,5 @@
 import { AssentError } from '@assent/core';
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, type TProperties, Type } from '@sinclair/typebox';
 
 export const PageQuery = Type.Object(
   {
@@ -11,6 +11,10 @@ export const PageQuery = Type.Object(
   { additionalProperties: false },
 );
 export type PageQuery = Static<typeof PageQuery>;
+
+/** The page parameters plus a route's own filters, in one closed object. */
+export const pageQueryWith = <P extends TProperties>(props: P) =>
+  Type.Object({ ...PageQuery.properties, ...props }, { additionalProperties: false });
 
 export const pageOf = <T extends ReturnType<typeof Type.Object>>(item: T) =>
   Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });

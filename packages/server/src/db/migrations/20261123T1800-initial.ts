@@ -185,6 +185,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('merkle_root', 'varchar(64)', (c) => c.notNull())
     .addColumn('signature', 'text', (c) => c.notNull())
     .addColumn('created_at', 'varchar(30)', (c) => c.notNull())
+    .addUniqueConstraint('checkpoints_from', ['workspace_id', 'from_at'])
     .execute();
   await db.schema
     .createIndex('checkpoints_window')

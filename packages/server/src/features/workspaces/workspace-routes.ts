@@ -1,6 +1,7 @@
 import { AssentError, roles } from '@assent/core';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app-deps.ts';
+import { enumOf } from '../../http/schema-helpers.ts';
 import { isUniqueViolation } from '../../db/transaction.ts';
 import type { HttpApp } from '../../http/app.ts';
 import { actorOf, auditEntry } from '../../http/context.ts';
@@ -32,13 +33,7 @@ export const ApiKeyView = Type.Object({
 export const NewApiKey = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
-    role: Type.Union(
-      roles.map((r) => Type.Literal(r)),
-      {
-        description:
-          'owner (operator), admin, editor, viewer, agent (call center / store staff) or dsr (rights requests).',
-      },
-    ),
+    role: enumOf(roles, 'owner (operator), admin, editor, viewer, agent (call center / store staff) or dsr (rights requests).'),
   },
   { additionalProperties: false },
 );

@@ -1,0 +1,216 @@
+import {
+  AssentError,
+  channels,
+  type FieldError,
+  hashRecord,
+  type LedgerRecord,
+  type ScopeType,
+  truncateIp,
+} from '@assent/core';
+import type { AppDeps } from '../../app-deps.ts';
+import type { Executor } from '../../db/transaction.ts';
+import type { Actor } from '../../http/context.ts';
+import { auditEntry } from '../../http/context.ts';
+import { newId, nowIso } from '../../shared/ids.ts';
+import { parseJson } from '../../shared/json.ts';
+import { audit } from '../audit/audit-log.ts';
+import { emit } from '../outbox/outbox.ts';
+import { createSubjectService } from '../subjects/subject-service.ts';
+import type { RecordConsents } from './consent-schemas.ts';
+import { applyToState, type RecordRow, toLedgerRecord, toRow } from './consent-store.ts';
+
+const FUTURE_SKEW_MS = 5 * 60 * 1000;
+const DAY_MS = 86_400_000;
+
+type CatalogKind = 'purpose' | 'vendor' | 'topic' | 'brand' | 'property';
+
+export function createConsentService(deps: AppDeps) {
+  const db = deps.db.kysely;
+  const subjects = createSubjectService(db);
+
+  /** Looks up the catalog objects a request names; unknown or archived keys are a 422 naming the field. */
+  async function catalogFor(
+    trx: Executor,
+    workspaceId: string,
+    wanted: { kind: CatalogKind; key: string; pointer: string }[],
+  ) {
+    const keys = [...new Set(wanted.map((w) => w.key))];
+    const rows = keys.length
+      ? await trx
+          .selectFrom('catalog_objects')
+          .select(['kind', 'key', 'data'])
+          .where('workspace_id', '=', workspaceId)
+          .where('key', 'in', keys)
+          .where('archived_at', 'is', null)
+          .execute()
+      : [];
+    const found = new Map(
+      rows.map((r) => [`${r.kind}:${r.key}`, parseJson<Record<string, unknown>>(r.data, {})]),
+    );
+    const errors: FieldError[] = wanted
+      .filter((w) => !found.has(`${w.kind}:${w.key}`))
+      .map((w) => ({ pointer: w.pointer, detail: `No ${w.kind} with key "${w.key}" in this workspace` }));
+    if (errors.length) throw new AssentError('unprocessable', errors.map((e) => e.detail).join('; '), errors);
+    return found;
+  }
+
+  /** Records the decisions atomically: chained per subject, current state updated, outbox event written. */
+  async function record(trx: Executor, actor: Actor, input: RecordConsents) {
+    const recordedAt = nowIso();
+    const occurredAt = input.occurredAt ? new Date(input.occurredAt).toISOString() : recordedAt;
+    if (Date.parse(occurredAt) > Date.now() + FUTURE_SKEW_MS) {
+      throw new AssentError('unprocessable', 'occurredAt is in the future', [
+        { pointer: '/occurredAt', detail: 'in the future' },
+      ]);
+    }
+    const scope = input.scope ?? {};
+    const wanted: { kind: CatalogKind; key: string; pointer: string }[] = [];
+    input.decisions.forEach((d, i) => {
+      if (d.target.type !== 'channel')
+        wanted.push({ kind: d.target.type, key: d.target.key, pointer: `/decisions/${i}/target/key` });
+      if (d.target.type === 'channel' && d.channel && d.channel !== d.target.key) {
+        throw new AssentError('unprocessable', 'A channel decision names its channel in target.key only', [
+          { pointer: `/decisions/${i}/channel`, detail: 'must match target.key or be left out' },
+        ]);
+      }
+      if ((d.target.type === 'purpose' || d.target.type === 'vendor') && d.channel) {
+        throw new AssentError('unprocessable', 'Purpose and vendor decisions take no channel', [
+          { pointer: `/decisions/${i}/channel`, detail: 'not allowed here' },
+        ]);
+      }
+    });
+    input.decisions.forEach((d, i) => {
+      if (d.target.type === 'channel' && !(channels as readonly string[]).includes(d.target.key)) {
+        throw new AssentError('unprocessable', `Unknown channel "${d.target.key}"`, [
+          { pointer: `/decisions/${i}/target/key`, detail: 'not a channel' },
+        ]);
+      }
+    });
+    if (scope.brand) wanted.push({ kind: 'brand', key: scope.brand, pointer: '/scope/brand' });
+    if (scope.property) wanted.push({ kind: 'property', key: scope.property, pointer: '/scope/property' });
+    const catalog = await catalogFor(trx, actor.workspaceId, wanted);
+
+    const { subjectId, created } = await subjects.resolve(trx, actor, input.subject);
+    const [scopeType, scopeKey]: [ScopeType, string] = scope.property
+      ? ['property', scope.property]
+      : scope.brand
+        ? ['brand', scope.brand]
+        : ['workspace', ''];
+    const evidence = { ...(input.evidence ?? {}) };
+    if (evidence.ipAddress && !deps.config.keepFullIp) {
+      const truncated = truncateIp(evidence.ipAddress);
+      if (!truncated) {
+        throw new AssentError('unprocessable', 'evidence.ipAddress is not an IP address', [
+          { pointer: '/evidence/ipAddress', detail: 'not an IP address' },
+        ]);
+      }
+      evidence.ipAddress = truncated;
+    }
+
+    // lock the subject's chain head: concurrent writers for one subject queue here, others do not
+    const head = await trx
+      .updateTable('subjects')
+      .set((eb) => ({ ledger_seq: eb('ledger_seq', '+', input.decisions.length) }))
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('id', '=', subjectId)
+      .returning(['ledger_seq', 'ledger_head'])
+      .executeTakeFirstOrThrow();
+    let seq = Number(head.ledger_seq) - input.decisions.length;
+    let prevHash = head.ledger_head;
+
+    const records: LedgerRecord[] = input.decisions.map((d) => {
+      const purpose = d.target.type === 'purpose' ? catalog.get(`purpose:${d.target.key}`) : undefined;
+      const days = typeof purpose?.expiresAfterDays === 'number' ? purpose.expiresAfterDays : null;
+      const expiresAt = d.expiresAt
+        ? new Date(d.expiresAt).toISOString()
+        : d.state === 'granted' && days
+          ? new Date(Date.parse(occurredAt) + days * DAY_MS).toISOString()
+          : null;
+      seq += 1;
+      const unsigned: Omit<LedgerRecord, 'hash'> = {
+        id: newId(),
+        workspaceId: actor.workspaceId,
+        subjectId,
+        seq,
+        targetType: d.target.type,
+        targetKey: d.target.key,
+        channel: d.target.type === 'channel' ? d.target.key : (d.channel ?? ''),
+        scopeType,
+        scopeKey,
+        state: d.state,
+        legalBasis:
+          d.legalBasis ??
+          ((purpose?.legalBasis as LedgerRecord['legalBasis']) ||
+            (d.target.type === 'vendor' ? null : 'consent')),
+        source: input.source,
+        evidence,
+        occurredAt,
+        recordedAt,
+        expiresAt,
+        prevHash,
+      };
+      const rec = { ...unsigned, hash: hashRecord(unsigned) };
+      prevHash = rec.hash;
+      return rec;
+    });
+
+    await trx.insertInto('consent_records').values(records.map(toRow)).execute();
+    await trx
+      .updateTable('subjects')
+      .set({ ledger_head: prevHash, updated_at: recordedAt })
+      .where('id', '=', subjectId)
+      .execute();
+    await applyToState(trx, subjectId, records);
+    await emit(trx, actor.workspaceId, 'consent.updated', {
+      subjectId,
+      records: records.map((r) => ({
+        id: r.id,
+        target: { type: r.targetType, key: r.targetKey },
+        channel: r.channel || null,
+        scope: { type: r.scopeType, key: r.scopeKey || null },
+        state: r.state,
+        source: r.source,
+        occurredAt: r.occurredAt,
+      })),
+    });
+    await audit(trx, auditEntry(actor, 'consent.record', 'subject', subjectId));
+    return { subjectId, created, records };
+  }
+
+  /** Recomputes a subject's current state from its whole history (after a merge). */
+  async function rebuildState(trx: Executor, workspaceId: string, subjectId: string) {
+    await trx
+      .deleteFrom('consent_state')
+      .where('workspace_id', '=', workspaceId)
+      .where('subject_id', '=', subjectId)
+      .execute();
+    const owner = await subjects.store.byId(workspaceId, subjectId, trx);
+    if (!owner || owner.mergedInto) return;
+    const ids = await subjects.store.historyIds(workspaceId, subjectId, trx);
+    const rows = await trx
+      .selectFrom('consent_records')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('subject_id', 'in', ids)
+      .orderBy('occurred_at')
+      .orderBy('recorded_at')
+      .orderBy('seq')
+      .execute();
+    await applyToState(trx, subjectId, rows.map(toLedgerRecord));
+  }
+
+  async function recordById(workspaceId: string, id: string): Promise<LedgerRecord> {
+    const row = await db
+      .selectFrom('consent_records')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw new AssentError('not_found', 'Consent record was not found');
+    return toLedgerRecord(row as RecordRow);
+  }
+
+  return { record, rebuildState, recordById, subjects };
+}
+
+export type ConsentService = ReturnType<typeof createConsentService>;

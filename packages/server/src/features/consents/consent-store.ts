@@ -1,0 +1,115 @@
+import type { LedgerRecord } from '@assent/core';
+import type { Selectable } from 'kysely';
+import type { ConsentRecordTable } from '../../db/schema.ts';
+import type { Executor } from '../../db/transaction.ts';
+import { parseJson } from '../../shared/json.ts';
+
+export type RecordRow = Selectable<ConsentRecordTable>;
+
+export const toLedgerRecord = (r: RecordRow): LedgerRecord => ({
+  id: r.id,
+  workspaceId: r.workspace_id,
+  subjectId: r.subject_id,
+  seq: Number(r.seq),
+  targetType: r.target_type as LedgerRecord['targetType'],
+  targetKey: r.target_key,
+  channel: r.channel,
+  scopeType: r.scope_type as LedgerRecord['scopeType'],
+  scopeKey: r.scope_key,
+  state: r.state as LedgerRecord['state'],
+  legalBasis: r.legal_basis as LedgerRecord['legalBasis'],
+  source: r.source as LedgerRecord['source'],
+  evidence: parseJson(r.evidence, {}),
+  occurredAt: r.occurred_at,
+  recordedAt: r.recorded_at,
+  expiresAt: r.expires_at,
+  prevHash: r.prev_hash,
+  hash: r.hash,
+});
+
+export const toRow = (r: LedgerRecord): RecordRow => ({
+  id: r.id,
+  workspace_id: r.workspaceId,
+  subject_id: r.subjectId,
+  seq: r.seq,
+  target_type: r.targetType,
+  target_key: r.targetKey,
+  channel: r.channel,
+  scope_type: r.scopeType,
+  scope_key: r.scopeKey,
+  state: r.state,
+  legal_basis: r.legalBasis,
+  source: r.source,
+  evidence: JSON.stringify(r.evidence),
+  occurred_at: r.occurredAt,
+  recorded_at: r.recordedAt,
+  expires_at: r.expiresAt,
+  prev_hash: r.prevHash,
+  hash: r.hash,
+});
+
+/** The API's view of a record: empty channel and workspace scope key become null. */
+export const recordView = (r: LedgerRecord) => ({
+  id: r.id,
+  subjectId: r.subjectId,
+  seq: r.seq,
+  target: { type: r.targetType, key: r.targetKey },
+  channel: r.channel || null,
+  scope: { type: r.scopeType, key: r.scopeKey || null },
+  state: r.state,
+  legalBasis: r.legalBasis,
+  source: r.source,
+  evidence: r.evidence as Record<string, unknown>,
+  occurredAt: r.occurredAt,
+  recordedAt: r.recordedAt,
+  expiresAt: r.expiresAt,
+  prevHash: r.prevHash,
+  hash: r.hash,
+});
+
+/** Upserts the current state of each record's slot, unless a later decision already holds it. */
+export async function applyToState(
+  exec: Executor,
+  subjectId: string,
+  records: LedgerRecord[],
+): Promise<void> {
+  for (const r of records) {
+    await exec
+      .insertInto('consent_state')
+      .values({
+        workspace_id: r.workspaceId,
+        subject_id: subjectId,
+        target_type: r.targetType,
+        target_key: r.targetKey,
+        channel: r.channel,
+        scope_type: r.scopeType,
+        scope_key: r.scopeKey,
+        state: r.state,
+        record_id: r.id,
+        source: r.source,
+        occurred_at: r.occurredAt,
+        expires_at: r.expiresAt,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns([
+            'workspace_id',
+            'subject_id',
+            'target_type',
+            'target_key',
+            'channel',
+            'scope_type',
+            'scope_key',
+          ])
+          .doUpdateSet((eb) => ({
+            state: eb.ref('excluded.state'),
+            record_id: eb.ref('excluded.record_id'),
+            source: eb.ref('excluded.source'),
+            occurred_at: eb.ref('excluded.occurred_at'),
+            expires_at: eb.ref('excluded.expires_at'),
+          }))
+          .where('consent_state.occurred_at', '<=', r.occurredAt),
+      )
+      .execute();
+  }
+}

@@ -1,0 +1,233 @@
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabases } from '../../../test/support/test-database.ts';
+import { startTestServer, type TestServer } from '../../../test/support/test-server.ts';
+
+describe.each(testDatabases())('the consent ledger on %s', (kind) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer(kind);
+  });
+  afterAll(() => s.close());
+
+  const consent = (payload: object, headers: Record<string, string> = {}, key?: string) =>
+    s.call({ method: 'POST', url: '/v1/consents', payload, headers, key });
+  const emailOptIn = (email: string, state = 'granted', extra: object = {}) => ({
+    subject: { identifiers: [{ type: 'email', value: email }] },
+    decisions: [{ target: { type: 'channel', key: 'email' }, state }],
+    source: 'form',
+    ...extra,
+  });
+  const count = async (table: 'consent_records' | 'outbox' | 'subjects') =>
+    Number(
+      (
+        await s.deps.db.kysely
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  it('records several decisions atomically, chained, with the IP truncated', async () => {
+    const res = await consent({
+      subject: { identifiers: [{ type: 'email', value: 'Ana@Example.com' }] },
+      decisions: [
+        { target: { type: 'channel', key: 'email' }, state: 'granted' },
+        { target: { type: 'channel', key: 'sms' }, state: 'denied' },
+      ],
+      source: 'form',
+      evidence: { ipAddress: '203.0.113.77', userAgent: 'Mozilla/5.0', language: 'fr' },
+      occurredAt: '2026-11-22T10:00:00Z',
+    });
+    expect(res.statusCode).toBe(201);
+    const body = res.json();
+    expect(body.records).toHaveLength(2);
+    const [r1, r2] = body.records;
+    expect(r1.prevHash).toBeNull();
+    expect(r2.prevHash).toBe(r1.hash);
+    expect(r1.evidence.ipAddress).toBe('203.0.113.0');
+    expect(r1.occurredAt).toBe('2026-11-22T10:00:00.000Z');
+    const state = (await s.call({ method: 'GET', url: `/v1/subjects/${body.subjectId}/consents` })).json();
+    expect(
+      state.items.map((i: { channel: string; state: string }) => `${i.channel}:${i.state}`).sort(),
+    ).toEqual(['email:granted', 'sms:denied']);
+    const events = await s.deps.db.kysely
+      .selectFrom('outbox')
+      .select('type')
+      .where('type', '=', 'consent.updated')
+      .execute();
+    expect(events.length).toBeGreaterThan(0);
+  });
+
+  it('keeps the latest decision by occurredAt: a late-synced older record does not override', async () => {
+    const a = await consent(
+      emailOptIn('late@example.com', 'withdrawn', { occurredAt: '2026-05-01T00:00:00Z' }),
+    );
+    await consent(
+      emailOptIn('late@example.com', 'granted', { occurredAt: '2026-04-01T00:00:00Z', source: 'paper' }),
+    );
+    const state = (
+      await s.call({ method: 'GET', url: `/v1/subjects/${a.json().subjectId}/consents` })
+    ).json();
+    expect(state.items[0].state).toBe('withdrawn');
+    const history = (
+      await s.call({ method: 'GET', url: `/v1/consent-records?subjectId=${a.json().subjectId}&limit=1` })
+    ).json();
+    expect(history.items[0].state).toBe('withdrawn');
+    const next = (
+      await s.call({
+        method: 'GET',
+        url: `/v1/consent-records?subjectId=${a.json().subjectId}&limit=1&cursor=${history.nextCursor}`,
+      })
+    ).json();
+    expect(next.items[0].state).toBe('granted');
+    expect(next.nextCursor).toBeNull();
+  });
+
+  it('creates one record for a retried POST with the same Idempotency-Key', async () => {
+    const before = await count('consent_records');
+    const payload = emailOptIn('retry@example.com');
+    const headers = { 'idempotency-key': `retry-${kind}` };
+    const [a, b] = await Promise.all([consent(payload, headers), consent(payload, headers)]);
+    const c = await consent(payload, headers);
+    expect([a.statusCode, b.statusCode, c.statusCode]).toEqual([201, 201, 201]);
+    expect(b.json()).toEqual(a.json());
+    expect(c.json()).toEqual(a.json());
+    expect(await count('consent_records')).toBe(before + 1);
+    const other = await consent(emailOptIn('someone-else@example.com'), headers);
+    expect(other.statusCode).toBe(409);
+  });
+
+  it('rejects bad input with problem+json and writes nothing', async () => {
+    const before = [await count('consent_records'), await count('subjects'), await count('outbox')];
+    const cases: [object | string, number, string?][] = [
+      ['{"subject": ', 400, 'application/json'],
+      [{ ...emailOptIn('x@example.com'), extra: true }, 400],
+      [
+        {
+          ...emailOptIn('x@example.com'),
+          decisions: [{ target: { type: 'channel', key: 'email' }, state: 'maybe' }],
+        },
+        400,
+      ],
+      [
+        {
+          ...emailOptIn('x@example.com'),
+          decisions: [{ target: { type: 'channel', key: 'email' }, state: 'pending' }],
+        },
+        400,
+      ],
+      [{ ...emailOptIn('x@example.com'), decisions: 'granted' }, 400],
+      [{ ...emailOptIn('x@example.com'), source: 42 }, 400],
+      [{ ...emailOptIn('x@example.com'), occurredAt: 'yesterday' }, 400],
+      [{ ...emailOptIn('x@example.com'), occurredAt: '2999-01-01T00:00:00Z' }, 422],
+      [
+        {
+          ...emailOptIn('x@example.com'),
+          decisions: [{ target: { type: 'purpose', key: 'nope' }, state: 'granted' }],
+        },
+        422,
+      ],
+      [
+        {
+          ...emailOptIn('x@example.com'),
+          decisions: [{ target: { type: 'channel', key: 'pigeon' }, state: 'granted' }],
+        },
+        422,
+      ],
+      [{ ...emailOptIn('x@example.com'), scope: { brand: 'unknown-brand' } }, 422],
+      [{ ...emailOptIn('x@example.com'), evidence: { ipAddress: 'not-an-ip' } }, 422],
+      [{ ...emailOptIn('not an email') }, 422],
+      [{ ...emailOptIn('x@example.com'), subject: { id: '01900000-0000-7000-8000-000000000000' } }, 404],
+    ];
+    for (const [payload, status, type] of cases) {
+      const res = await s.call({
+        method: 'POST',
+        url: '/v1/consents',
+        payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+        headers: { 'content-type': type ?? 'application/json' },
+      });
+      expect(res.statusCode, JSON.stringify(payload)).toBe(status);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json().status).toBe(status);
+    }
+    const xml = await s.call({
+      method: 'POST',
+      url: '/v1/consents',
+      payload: '<x/>',
+      headers: { 'content-type': 'application/xml' },
+    });
+    expect(xml.statusCode).toBe(415);
+    const huge = await s.call({
+      method: 'POST',
+      url: '/v1/consents',
+      payload: JSON.stringify({
+        ...emailOptIn('big@example.com'),
+        evidence: { note: 'x'.repeat(2 * 1024 * 1024) },
+      }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(huge.statusCode).toBe(413);
+    const badCursor = await s.call({ method: 'GET', url: '/v1/consent-records?subjectId=x&cursor=%%%' });
+    expect([400, 404]).toContain(badCursor.statusCode);
+    expect([await count('consent_records'), await count('subjects'), await count('outbox')]).toEqual(before);
+    expect((await s.call({ method: 'GET', url: '/healthz', key: null })).statusCode).toBe(200);
+  });
+
+  it('answers 400 for a cursor it did not issue', async () => {
+    const subject = (await consent(emailOptIn('cursor@example.com'))).json().subjectId;
+    const res = await s.call({
+      method: 'GET',
+      url: `/v1/consent-records?subjectId=${subject}&cursor=bm90LWEtY3Vyc29y`,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().type).toBe('/problems/invalid-cursor');
+  });
+
+  it('signs receipts that verify with the published key alone', async () => {
+    const rec = (await consent(emailOptIn('receipt@example.com'))).json().records[0];
+    const { receipt } = (
+      await s.call({ method: 'GET', url: `/v1/consent-records/${rec.id}/receipt` })
+    ).json();
+    const jwks = (await s.call({ method: 'GET', url: '/.well-known/jwks.json', key: null })).json();
+    expect(decodeProtectedHeader(receipt).alg).toBe('EdDSA');
+    const { payload } = await compactVerify(receipt, createLocalJWKSet(jwks));
+    const claims = JSON.parse(new TextDecoder().decode(payload));
+    expect(claims).toMatchObject({
+      consentReceiptID: rec.id,
+      collectionMethod: 'form',
+      state: 'granted',
+      record: { hash: rec.hash },
+    });
+    const forged = `${receipt.slice(0, -4)}AAAA`;
+    await expect(compactVerify(forged, createLocalJWKSet(jwks))).rejects.toThrow();
+  });
+
+  it("lets an agent record consent but not read another workspace's records", async () => {
+    const agent = await s.keyFor('agent');
+    const res = await consent(
+      emailOptIn('agent@example.com', 'granted', {
+        source: 'call_center',
+        evidence: { collectedBy: 'agent-42' },
+      }),
+      {},
+      agent,
+    );
+    expect(res.statusCode).toBe(201);
+    const other = await s.newWorkspace(`ledger-${kind}`);
+    const foreign = await s.call({
+      method: 'GET',
+      url: `/v1/consent-records/${res.json().records[0].id}`,
+      key: other.adminKey,
+    });
+    expect(foreign.statusCode).toBe(404);
+    const receipt = await s.call({
+      method: 'GET',
+      url: `/v1/consent-records/${res.json().records[0].id}/receipt`,
+      key: other.adminKey,
+    });
+    expect(receipt.statusCode).toBe(404);
+    const viewer = await s.keyFor('viewer');
+    expect((await consent(emailOptIn('v@example.com'), {}, viewer)).statusCode).toBe(403);
+  });
+});

@@ -1,0 +1,100 @@
+import { AssentError, type Identifier, normalizeIdentifier } from '@assent/core';
+import type { Executor } from '../../db/transaction.ts';
+import type { Actor } from '../../http/context.ts';
+import { auditEntry } from '../../http/context.ts';
+import { audit } from '../audit/audit-log.ts';
+import { emit } from '../outbox/outbox.ts';
+import type { IdentifierInput, SubjectRef } from './subject-schemas.ts';
+import { createSubjectStore } from './subject-store.ts';
+
+/** Normalises identifiers, naming the one at fault; duplicates collapse to one. */
+export function normalizeAll(inputs: IdentifierInput[], pointer = '/identifiers'): Identifier[] {
+  const seen = new Set<string>();
+  const out: Identifier[] = [];
+  inputs.forEach((input, i) => {
+    try {
+      const id = normalizeIdentifier(input);
+      const k = `${id.type}:${id.value}`;
+      if (!seen.has(k)) {
+        seen.add(k);
+        out.push(id);
+      }
+    } catch (err) {
+      if (err instanceof AssentError) {
+        throw new AssentError(err.code, err.message, [
+          { pointer: `${pointer}/${i}/value`, detail: err.message },
+        ]);
+      }
+      throw err;
+    }
+  });
+  return out;
+}
+
+export interface ResolvedSubject {
+  subjectId: string;
+  created: boolean;
+}
+
+export function createSubjectService(db: Executor) {
+  const store = createSubjectStore(db);
+
+  /**
+   * Finds the subject by any identifier, else creates it; identifiers not yet linked to anyone
+   * are linked to it. A merged subject resolves to its survivor.
+   */
+  async function upsert(
+    trx: Executor,
+    actor: Actor,
+    identifiers: Identifier[],
+    attributes: Record<string, unknown> | undefined,
+  ): Promise<ResolvedSubject> {
+    const owners = await Promise.all(identifiers.map((i) => store.idByIdentifier(actor.workspaceId, i, trx)));
+    const subjectId = owners.find((o): o is string => o !== null);
+    if (!subjectId) {
+      const id = await store.create(trx, actor.workspaceId, identifiers, attributes ?? {});
+      await emit(trx, actor.workspaceId, 'subject.created', { subjectId: id });
+      await audit(trx, auditEntry(actor, 'subject.create', 'subject', id));
+      return { subjectId: id, created: true };
+    }
+    let changed = false;
+    for (const [i, owner] of owners.entries()) {
+      if (owner === null) {
+        await store.addIdentifier(trx, actor.workspaceId, subjectId, identifiers[i]);
+        changed = true;
+      }
+    }
+    if (attributes && Object.keys(attributes).length) {
+      const current = await store.require(actor.workspaceId, subjectId, trx);
+      await store.setAttributes(trx, actor.workspaceId, subjectId, { ...current.attributes, ...attributes });
+      changed = true;
+    }
+    if (changed) {
+      await emit(trx, actor.workspaceId, 'subject.updated', { subjectId });
+      await audit(trx, auditEntry(actor, 'subject.update', 'subject', subjectId));
+    }
+    return { subjectId, created: false };
+  }
+
+  /** Resolves `{id}` (404 when unknown; merged ids follow to the survivor) or `{identifiers}` (upserted). */
+  async function resolve(trx: Executor, actor: Actor, ref: SubjectRef): Promise<ResolvedSubject> {
+    if ('id' in ref) {
+      const s = await store.require(actor.workspaceId, ref.id, trx);
+      return { subjectId: s.mergedInto ?? s.id, created: false };
+    }
+    return upsert(trx, actor, normalizeAll(ref.identifiers, '/subject/identifiers'), ref.attributes);
+  }
+
+  /** Finds without creating: null for an unknown identifier. */
+  async function find(
+    workspaceId: string,
+    identifier: Identifier,
+    exec: Executor = db,
+  ): Promise<string | null> {
+    return store.idByIdentifier(workspaceId, identifier, exec);
+  }
+
+  return { upsert, resolve, find, store };
+}
+
+export type SubjectService = ReturnType<typeof createSubjectService>;

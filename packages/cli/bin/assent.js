@@ -1,12 +1,7 @@
 #!/usr/bin/env node
-// Runs the TypeScript entry point through tsx, so no build step is needed.
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Loads the TypeScript entry point through tsx's loader in this same process (no build step,
+// and signals such as SIGTERM reach the server directly).
+import { register } from 'tsx/esm/api';
 
-const require = createRequire(import.meta.url);
-const tsx = require.resolve('tsx/cli');
-const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.ts');
-const r = spawnSync(process.execPath, [tsx, main, ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+register();
+await import('../src/main.ts');

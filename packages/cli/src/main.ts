@@ -1,5 +1,12 @@
 import { parseArgs } from 'node:util';
-import { createDatabase, loadConfig, migrate } from '@assent/server';
+import {
+  createApiKeyCommand,
+  createDatabase,
+  loadConfig,
+  migrate,
+  seedDemoCommand,
+  verifyLedgerCommand,
+} from '@assent/server';
 import { serve } from './serve.ts';
 
 const usage = `assent: consent and preference management
@@ -49,8 +56,61 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'keys': {
+      if (sub !== 'create' || !values.role) {
+        process.stderr.write('usage: assent keys create --role <role> [--name <name>] [--workspace <key>]\n');
+        return 2;
+      }
+      const { key, secret } = await createApiKeyCommand(config, {
+        role: values.role,
+        name: values.name,
+        workspace: values.workspace,
+      });
+      out(`created ${key.role} key ${key.id} ("${key.name}")`);
+      out(`secret (shown once): ${secret}`);
+      return 0;
+    }
+    case 'ledger': {
+      if (sub !== 'verify') {
+        process.stderr.write('usage: assent ledger verify [--workspace <key>]\n');
+        return 2;
+      }
+      const started = Date.now();
+      const report = await verifyLedgerCommand(config, {
+        workspace: values.workspace,
+        onProgress: (n) => process.stderr.write(`  verified ${n.toLocaleString('en')} records...\n`),
+      });
+      const secs = ((Date.now() - started) / 1000).toFixed(1);
+      out(
+        `${report.records} records in ${report.subjects} chains, ${report.checkpoints} checkpoints, ${secs} s`,
+      );
+      if (report.ok) {
+        out('ok: every hash chain and checkpoint verifies');
+        return 0;
+      }
+      out(`BROKEN: ${report.problems.length}${report.problems.length >= 100 ? '+' : ''} problem(s)`);
+      for (const p of report.problems.slice(0, 20)) {
+        const where = [
+          p.recordId && `record ${p.recordId}`,
+          p.subjectId && `subject ${p.subjectId}`,
+          p.seq && `seq ${p.seq}`,
+          p.checkpointId && `checkpoint ${p.checkpointId}`,
+        ]
+          .filter(Boolean)
+          .join(', ');
+        out(`  ${p.kind}: ${where}: ${p.detail}`);
+      }
+      return 1;
+    }
+    case 'demo': {
+      await seedDemoCommand(config, values.workspace);
+      out('demo workspace seeded');
+      return 0;
+    }
     default:
-      process.stderr.write(`assent: unknown command "${[command, sub].filter(Boolean).join(' ')}"\n\n${usage}\n`);
+      process.stderr.write(
+        `assent: unknown command "${[command, sub].filter(Boolean).join(' ')}"\n\n${usage}\n`,
+      );
       return 2;
   }
 }

@@ -1,5 +1,7 @@
 import { bootstrap, type Config, createServer } from '@assent/server';
 
+const DRAIN_GRACE_MS = 10_000;
+
 /** `assent serve`: migrate, bootstrap, seed the demo on a first start, listen, drain on SIGTERM. */
 export async function serve(config: Config, out: (line: string) => void): Promise<void> {
   const server = await createServer(config);
@@ -9,6 +11,7 @@ export async function serve(config: Config, out: (line: string) => void): Promis
     await seedDemo(server.deps.db, boot.workspace.id);
   }
   await server.app.listen({ port: config.port, host: config.host });
+  server.startJobs();
   const address = server.app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = `http://${config.host}:${port}`;
@@ -27,8 +30,11 @@ export async function serve(config: Config, out: (line: string) => void): Promis
     if (closing) return;
     closing = true;
     server.app.log.info({ signal }, 'draining in-flight requests');
+    // a client that holds its connection open past the grace period is cut off
+    setTimeout(() => server.app.server.closeAllConnections(), DRAIN_GRACE_MS).unref();
     try {
       await server.close();
+      server.app.log.info('drained; exiting');
       process.exit(0);
     } catch {
       process.exit(1);

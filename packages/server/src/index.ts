@@ -5,3 +5,4 @@ export type { Db } from './db/database.ts';
 export { createDatabase, migrate } from './db/database.ts';
 export type { Server } from './server.ts';
 export { createServer, loggerOptions } from './server.ts';
+export { createApiKeyCommand, seedDemoCommand, verifyLedgerCommand } from './operations.ts';

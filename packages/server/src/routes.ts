@@ -6,6 +6,7 @@ import { registerDecisionRoutes } from './features/decision/decision-routes.ts';
 import { registerLedgerRoutes } from './features/ledger/ledger-routes.ts';
 import { registerServiceRoutes } from './features/service/service-routes.ts';
 import { registerSubjectRoutes } from './features/subjects/subject-routes.ts';
+import { registerSubjectTokenRoutes } from './features/subjects/subject-token-routes.ts';
 import { registerWorkspaceRoutes } from './features/workspaces/workspace-routes.ts';
 import type { HttpApp } from './http/app.ts';
 
@@ -16,6 +17,7 @@ export function registerRoutes(app: HttpApp, deps: AppDeps) {
   registerApiKeyRoutes(app, deps);
   registerCatalogRoutes(app, deps);
   registerSubjectRoutes(app, deps);
+  registerSubjectTokenRoutes(app, deps);
   registerConsentRoutes(app, deps);
   registerLedgerRoutes(app, deps);
   registerDecisionRoutes(app, deps);

@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import { loadSigner } from './crypto/signer.ts';
 import { createDatabase, type Db, migrate } from './db/database.ts';
 import { createApiKeyStore } from './features/api-keys/api-key-store.ts';
+import { createCheckpointService } from './features/ledger/checkpoint-service.ts';
 import { createHttpApp, type HttpApp } from './http/app.ts';
 import { registerAuth } from './http/auth.ts';
 import { registerRoutes } from './routes.ts';
@@ -11,6 +12,8 @@ import { registerRoutes } from './routes.ts';
 export interface Server {
   app: HttpApp;
   deps: AppDeps;
+  /** Starts the background jobs (ledger checkpoints); `close` stops them. */
+  startJobs(): void;
   close(): Promise<void>;
 }
 
@@ -46,10 +49,20 @@ export async function createServer(
   registerAuth(app, createApiKeyStore(db.kysely));
   registerRoutes(app, deps);
   await app.ready();
+  const stops: (() => void)[] = [];
   return {
     app,
     deps,
+    startJobs() {
+      const checkpoints = createCheckpointService(deps);
+      stops.push(
+        checkpoints.start(config.checkpointInterval, (err) =>
+          app.log.error({ err }, 'checkpoint job failed'),
+        ),
+      );
+    },
     async close() {
+      for (const stop of stops) stop();
       await app.close();
       if (!opts.db) await db.close();
     },

@@ -43,7 +43,7 @@ export function registerAuth(app: FastifyInstance, keys: ApiKeyStore) {
   app.decorate('forgetApiKeys', () => cache.clear());
 
   app.addHook('preHandler', async (req: FastifyRequest) => {
-    if (!req.url.startsWith('/v1/') && req.url !== '/v1') return;
+    if (req.is404 || (!req.url.startsWith('/v1/') && req.url !== '/v1')) return;
     const header = req.headers.authorization;
     const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!m) throw new AssentError('unauthorized', 'Send the API key as "Authorization: Bearer <key>"');

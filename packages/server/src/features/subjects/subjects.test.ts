@@ -159,3 +159,42 @@ describe.each(testDatabases())('subjects on %s', (kind) => {
     expect(rows.find((r) => r.action === 'subject.read')?.request_id).toBe('req-audit-12345');
   });
 });
+
+describe.each(testDatabases())('subject tokens on %s', (kind) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer(kind);
+  });
+  afterAll(() => s.close());
+
+  it('issues a signed, expiring token for one subject and audience', async () => {
+    const res = await s.call({
+      method: 'POST',
+      url: '/v1/subject-tokens',
+      payload: {
+        subject: { identifiers: [{ type: 'customer_id', value: 'C-77' }] },
+        audience: 'banner',
+        ttlSeconds: 120,
+      },
+    });
+    expect(res.statusCode).toBe(201);
+    const { token, subjectId, expiresAt } = res.json();
+    const claims = (await s.deps.signer.verify(token)) as Record<string, unknown>;
+    expect(claims).toMatchObject({ sub: subjectId, ws: s.workspaceId, aud: 'banner' });
+    expect(Date.parse(expiresAt) - Date.now()).toBeLessThanOrEqual(120_000);
+    const viewer = await s.keyFor('viewer');
+    const refused = await s.call({
+      method: 'POST',
+      url: '/v1/subject-tokens',
+      key: viewer,
+      payload: { subject: { id: subjectId }, audience: 'banner' },
+    });
+    expect(refused.statusCode).toBe(403);
+    const tooLong = await s.call({
+      method: 'POST',
+      url: '/v1/subject-tokens',
+      payload: { subject: { id: subjectId }, audience: 'banner', ttlSeconds: 999_999 },
+    });
+    expect(tooLong.statusCode).toBe(400);
+  });
+});

@@ -1,0 +1,165 @@
+import { hashRecord } from '@assent/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabases } from '../../../test/support/test-database.ts';
+import { startTestServer, type TestServer } from '../../../test/support/test-server.ts';
+import { toLedgerRecord } from '../consents/consent-store.ts';
+import { createCheckpointService } from './checkpoint-service.ts';
+
+describe.each(testDatabases())('ledger verification on %s', (kind) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer(kind);
+  });
+  afterAll(() => s.close());
+
+  /** A workspace with three subjects of three records each; returns its key and records by subject. */
+  async function ledger(name: string) {
+    const ws = await s.newWorkspace(`${name}-${kind}`);
+    const subjects: { id: string; records: { id: string; seq: number }[] }[] = [];
+    for (const person of ['ana', 'ben', 'chloe']) {
+      let subjectId = '';
+      const records: { id: string; seq: number }[] = [];
+      for (const [i, state] of ['granted', 'withdrawn', 'granted'].entries()) {
+        const res = await s.call({
+          method: 'POST',
+          url: '/v1/consents',
+          key: ws.adminKey,
+          payload: {
+            subject: { identifiers: [{ type: 'email', value: `${person}@example.com` }] },
+            decisions: [{ target: { type: 'channel', key: 'email' }, state }],
+            source: 'api',
+            occurredAt: `2026-0${i + 1}-01T00:00:00Z`,
+          },
+        });
+        expect(res.statusCode).toBe(201);
+        subjectId = res.json().subjectId;
+        records.push(...res.json().records);
+      }
+      subjects.push({ id: subjectId, records });
+    }
+    const verify = async () =>
+      (await s.call({ method: 'GET', url: '/v1/ledger/verify', key: ws.adminKey })).json();
+    return { ws, subjects, verify };
+  }
+  const db = () => s.deps.db.kysely;
+
+  it('verifies an untouched ledger', async () => {
+    const { verify } = await ledger('clean');
+    expect(await verify()).toMatchObject({ ok: true, records: 9, subjects: 3, firstProblem: null });
+  });
+
+  it('names an edited record', async () => {
+    const { subjects, verify } = await ledger('edited');
+    const target = subjects[1].records[1];
+    await db().updateTable('consent_records').set({ state: 'granted' }).where('id', '=', target.id).execute();
+    const report = await verify();
+    expect(report.ok).toBe(false);
+    expect(report.firstProblem).toMatchObject({ kind: 'hash_mismatch', recordId: target.id, seq: 2 });
+  });
+
+  it('names the record after a deleted one', async () => {
+    const { subjects, verify } = await ledger('deleted');
+    const [, middle, last] = subjects[0].records;
+    await db().deleteFrom('consent_records').where('id', '=', middle.id).execute();
+    const report = await verify();
+    expect(report.ok).toBe(false);
+    expect(report.firstProblem).toMatchObject({ kind: 'sequence_gap', recordId: last.id, seq: 3 });
+  });
+
+  it('finds a deleted last record', async () => {
+    const { subjects, verify } = await ledger('tail');
+    await db().deleteFrom('consent_records').where('id', '=', subjects[2].records[2].id).execute();
+    const report = await verify();
+    expect(report.firstProblem).toMatchObject({ kind: 'missing_tail', subjectId: subjects[2].id, seq: 3 });
+  });
+
+  it('finds reordered records', async () => {
+    const { subjects, verify } = await ledger('reordered');
+    const [first, second] = subjects[1].records;
+    // swap positions: move first out of the way, then exchange seq numbers
+    await db().updateTable('consent_records').set({ seq: 99 }).where('id', '=', first.id).execute();
+    await db().updateTable('consent_records').set({ seq: 1 }).where('id', '=', second.id).execute();
+    await db().updateTable('consent_records').set({ seq: 2 }).where('id', '=', first.id).execute();
+    const report = await verify();
+    expect(report.ok).toBe(false);
+    expect(report.firstProblem.kind).toBe('hash_mismatch');
+    expect(report.firstProblem.recordId).toBe(second.id);
+  });
+
+  it('finds an inserted record', async () => {
+    const { subjects, verify } = await ledger('inserted');
+    const row = await db()
+      .selectFrom('consent_records')
+      .selectAll()
+      .where('id', '=', subjects[0].records[2].id)
+      .executeTakeFirstOrThrow();
+    await db()
+      .insertInto('consent_records')
+      .values({ ...row, id: '01900000-0000-7000-8000-00000000beef', seq: 4, state: 'granted' })
+      .execute();
+    const report = await verify();
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((p: { recordId?: string }) => p.recordId)).toContain(
+      '01900000-0000-7000-8000-00000000beef',
+    );
+  });
+
+  it('catches a rewritten chain through the signed checkpoint', async () => {
+    const { ws, subjects, verify } = await ledger('rechained');
+    const workspaceId = (
+      await db()
+        .selectFrom('workspaces')
+        .select('id')
+        .where('key', '=', `rechained-${kind}`)
+        .executeTakeFirstOrThrow()
+    ).id;
+    const cp = await createCheckpointService(s.deps).create(
+      workspaceId,
+      new Date(Date.now() + 1000).toISOString(),
+    );
+    expect(cp?.records).toBe(9);
+    expect((await verify()).ok).toBe(true);
+    // a forger deletes Ana's withdrawal and recomputes her chain and head: the chain verifies again
+    const ana = subjects[0];
+    await db().deleteFrom('consent_records').where('id', '=', ana.records[1].id).execute();
+    const rows = await db()
+      .selectFrom('consent_records')
+      .selectAll()
+      .where('subject_id', '=', ana.id)
+      .orderBy('seq')
+      .execute();
+    let prev: string | null = null;
+    for (const [i, row] of rows.entries()) {
+      const rec = { ...toLedgerRecord(row), seq: i + 1, prevHash: prev };
+      const hash = hashRecord(rec);
+      await db()
+        .updateTable('consent_records')
+        .set({ seq: rec.seq, prev_hash: prev, hash })
+        .where('id', '=', row.id)
+        .execute();
+      prev = hash;
+    }
+    await db()
+      .updateTable('subjects')
+      .set({ ledger_seq: rows.length, ledger_head: prev })
+      .where('id', '=', ana.id)
+      .execute();
+    const report = await verify();
+    expect(report.ok).toBe(false);
+    expect(report.firstProblem).toMatchObject({ kind: 'checkpoint_mismatch', checkpointId: cp?.id });
+    const list = (await s.call({ method: 'GET', url: '/v1/ledger/checkpoints', key: ws.adminKey })).json();
+    expect(list.items[0]).toMatchObject({ id: cp?.id, records: 9 });
+  });
+
+  it("verifies one workspace without seeing another's records", async () => {
+    const a = await ledger('iso-a');
+    const b = await ledger('iso-b');
+    await db()
+      .updateTable('consent_records')
+      .set({ state: 'denied' })
+      .where('id', '=', b.subjects[0].records[0].id)
+      .execute();
+    expect((await a.verify()).ok).toBe(true);
+    expect((await b.verify()).ok).toBe(false);
+  });
+});

@@ -1,5 +1,6 @@
 import type { AppDeps } from './app-deps.ts';
 import { registerApiKeyRoutes } from './features/api-keys/api-key-routes.ts';
+import { registerAuditRoutes } from './features/audit/audit-routes.ts';
 import { registerCatalogRoutes } from './features/catalog/catalog-routes.ts';
 import { registerConsentRoutes } from './features/consents/consent-routes.ts';
 import { registerDecisionRoutes } from './features/decision/decision-routes.ts';
@@ -21,4 +22,5 @@ export function registerRoutes(app: HttpApp, deps: AppDeps) {
   registerConsentRoutes(app, deps);
   registerLedgerRoutes(app, deps);
   registerDecisionRoutes(app, deps);
+  registerAuditRoutes(app, deps);
 }

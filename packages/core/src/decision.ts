@@ -89,46 +89,79 @@ function level(q: Question, r: DecisionRecord): number {
   return -1;
 }
 
-/** Orders the applicable records from most specific to broadest. */
+const newerFirst = (a: DecisionRecord, b: DecisionRecord) =>
+  a.occurredAt === b.occurredAt
+    ? a.id < b.id
+      ? 1
+      : a.id > b.id
+        ? -1
+        : 0
+    : a.occurredAt < b.occurredAt
+      ? 1
+      : -1;
+
+/**
+ * Orders the applicable records from most specific to broadest. A slot (target x channel x
+ * scope) counts once, with its latest record, so the answer does not depend on the input order.
+ */
 export function candidatesFor(q: Question, records: readonly DecisionRecord[]): DecisionRecord[] {
-  const ranked: { r: DecisionRecord; l: number; s: number }[] = [];
-  for (const r of records) {
+  return latestPerSlot(records, (r) => {
     const l = level(q, r);
     const s = scopeRank(q, r);
-    if (l >= 0 && s >= 0) ranked.push({ r, l, s });
+    return l < 0 || s < 0 ? -1 : l * 3 + s;
+  });
+}
+
+/** Keeps each slot's latest record (slot rank < 0: does not apply), ordered by slot rank. */
+function latestPerSlot(records: readonly DecisionRecord[], slotRank: (r: DecisionRecord) => number) {
+  const latest = new Map<number, DecisionRecord>();
+  for (const r of records) {
+    const slot = slotRank(r);
+    if (slot < 0) continue;
+    const seen = latest.get(slot);
+    if (!seen || newerFirst(r, seen) < 0) latest.set(slot, r);
   }
-  ranked.sort((a, b) => a.l - b.l || a.s - b.s || (a.r.occurredAt < b.r.occurredAt ? 1 : -1));
-  return ranked.map((x) => x.r);
+  return [...latest.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
 }
 
 const isExpired = (r: DecisionRecord, now: string) =>
   r.state === 'granted' && r.expiresAt !== null && r.expiresAt <= now;
 
-/** Applies the precedence of DESIGN.md to records of one kind of target. */
+/**
+ * Applies the precedence of DESIGN.md to candidates ordered from most specific to broadest.
+ * The most specific record that still stands decides: a refusal always stands (a broader grant
+ * never overrides it), a grant or a pending opt-in stands unless a broader refusal was made
+ * after it. A standing refusal gives way, as the decisive record, to a later broader refusal.
+ */
 function decideTarget(
   candidates: DecisionRecord[],
   now: string,
-): { start: DecisionRecord | null; decisive: DecisionRecord | null; expired: DecisionRecord | null } {
+): { decisive: DecisionRecord | null; expired: DecisionRecord | null } {
   let expired: DecisionRecord | null = null;
   const live: DecisionRecord[] = [];
   for (const r of candidates) {
     if (isExpired(r, now)) expired ??= r;
     else live.push(r);
   }
-  const start = live[0] ?? null;
-  if (!start) return { start: null, decisive: null, expired };
-  // a broader refusal made later beats the specific decision; the latest such refusal is decisive
-  let decisive = start;
-  for (const r of live.slice(1)) {
-    if (
-      isRefusal(r.state) &&
-      r.occurredAt > start.occurredAt &&
-      (decisive === start || r.occurredAt > decisive.occurredAt)
-    ) {
-      decisive = r;
+  if (live.length === 0) return { decisive: null, expired };
+  for (let i = 0; i < live.length; i++) {
+    const r = live[i];
+    let laterRefusal: DecisionRecord | null = null;
+    for (let j = i + 1; j < live.length; j++) {
+      const b = live[j];
+      if (
+        isRefusal(b.state) &&
+        b.occurredAt > r.occurredAt &&
+        (!laterRefusal || newerFirst(b, laterRefusal) < 0)
+      )
+        laterRefusal = b;
     }
+    if (!laterRefusal) return { decisive: r, expired: null };
+    if (isRefusal(r.state)) return { decisive: laterRefusal, expired: null };
+    // a grant (or pending) overridden by a later broader refusal: a broader record may still stand
   }
-  return { start, decisive, expired: null };
+  // unreachable: the broadest record has nothing broader to override it
+  return { decisive: live[live.length - 1], expired: null };
 }
 
 /**
@@ -173,7 +206,12 @@ export function decide(
     if (vendorRefusal) {
       return {
         allowed: false,
-        reason: vendorRefusal.state === 'withdrawn' ? 'withdrawn' : 'denied',
+        reason:
+          basis === 'legitimate_interest'
+            ? 'objected'
+            : vendorRefusal.state === 'withdrawn'
+              ? 'withdrawn'
+              : 'denied',
         record: vendorRefusal,
       };
     }
@@ -186,10 +224,9 @@ function latestVendorRefusal(
   records: readonly DecisionRecord[],
   now: string,
 ): DecisionRecord | null {
-  const vendorRecords = records.filter(
-    (r) => r.targetType === 'vendor' && r.targetKey === q.vendor && scopeRank(q, r) >= 0,
+  const vendorRecords = latestPerSlot(records, (r) =>
+    r.targetType === 'vendor' && r.targetKey === q.vendor ? scopeRank(q, r) : -1,
   );
-  vendorRecords.sort((a, b) => scopeRank(q, a) - scopeRank(q, b) || (a.occurredAt < b.occurredAt ? 1 : -1));
   // the most specific vendor decision counts, unless a broader refusal is more recent
   const { decisive } = decideTarget(vendorRecords, now);
   return decisive && isRefusal(decisive.state) ? decisive : null;

@@ -1,0 +1,185 @@
+import { StringDecoder } from 'node:string_decoder';
+import {
+  AssentError,
+  type Decision,
+  type Identifier,
+  isIdentifierType,
+  normalizeIdentifier,
+  type Question,
+} from '@assent/core';
+import type { PreparedCheck } from './decision-service.ts';
+
+export type AudienceFormat = 'csv' | 'ndjson';
+
+export interface AudienceOptions {
+  format: AudienceFormat;
+  question: Question;
+  /** Answer every valid line with its reason, not only the allowed ones. */
+  includeDenied: boolean;
+  /** The type of CSV values, and of NDJSON lines that do not name one. */
+  identifierType: string;
+  /** Identifiers decided per round of queries. */
+  chunkSize?: number;
+  /** Runs one chunk of checks (no explanations). */
+  evaluate(checks: PreparedCheck[]): Promise<Decision[]>;
+}
+
+export interface AudienceStats {
+  lines: number;
+  allowed: number;
+  denied: number;
+  invalid: number;
+}
+
+const MAX_LINE = 64 * 1024;
+
+/** Splits a byte stream into lines, a batch per chunk read (pulling, so the request is read at our pace). */
+export async function* linesOf(body: AsyncIterable<Buffer | string>): AsyncGenerator<string[]> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  for await (const chunk of body) {
+    const text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
+    const lines = text.split('\n');
+    rest = lines.pop() ?? '';
+    // a runaway line without a newline is cut, then reported as invalid
+    if (rest.length > MAX_LINE) {
+      lines.push(rest);
+      rest = '';
+    }
+    if (lines.length) yield lines;
+  }
+  rest += decoder.end();
+  if (rest) yield [rest];
+}
+
+/** The first field of a CSV line, unquoted. */
+function firstCsvField(line: string): string {
+  if (!line.startsWith('"')) {
+    const comma = line.indexOf(',');
+    return (comma < 0 ? line : line.slice(0, comma)).trim();
+  }
+  let out = '';
+  for (let i = 1; i < line.length; i++) {
+    const c = line[i];
+    if (c === '"') {
+      if (line[i + 1] === '"') {
+        out += '"';
+        i++;
+      } else return out.trim();
+    } else out += c;
+  }
+  throw new AssentError('invalid_identifier', 'Unterminated quoted field');
+}
+
+function ndjsonIdentifier(line: string, defaultType: string): { type: string; value: string } {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    throw new AssentError('bad_request', 'Not a JSON object');
+  }
+  if (typeof v === 'string') return { type: defaultType, value: v };
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new AssentError('bad_request', 'Not a JSON object');
+  const o = v as Record<string, unknown>;
+  if (typeof o.type === 'string' && typeof o.value === 'string') return { type: o.type, value: o.value };
+  if (typeof o.identifier === 'string') return { type: defaultType, value: o.identifier };
+  const keys = Object.keys(o).filter((k) => isIdentifierType(k) && typeof o[k] === 'string');
+  if (keys.length === 1) return { type: keys[0], value: o[keys[0]] as string };
+  throw new AssentError(
+    'bad_request',
+    'Write each line as {"type":"email","value":"..."} or {"email":"..."}',
+  );
+}
+
+const csvCell = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+
+type Pending = { line: number; shown: string; identifier: Identifier } | { line: number; error: string };
+
+/**
+ * Filters an audience: one identifier per line in, the allowed ones (or all, with reasons) out,
+ * in the same format. Works chunk by chunk, so memory stays flat whatever the size; a bad line is
+ * reported (NDJSON) or counted (CSV) and the stream goes on.
+ */
+export async function* filterAudience(
+  body: AsyncIterable<Buffer | string>,
+  opts: AudienceOptions,
+  stats: AudienceStats,
+): AsyncGenerator<string> {
+  const chunkSize = opts.chunkSize ?? 1000;
+  const csv = opts.format === 'csv';
+  const headers = new Set(['identifier', opts.identifierType, 'email']);
+  let pending: Pending[] = [];
+  let valid = 0;
+  let lineNo = 0;
+  let seenData = false;
+
+  if (csv) yield opts.includeDenied ? 'identifier,allowed,reason\n' : 'identifier\n';
+
+  async function flush(): Promise<string> {
+    const items = pending;
+    pending = [];
+    valid = 0;
+    const checks: PreparedCheck[] = [];
+    for (const p of items)
+      if ('identifier' in p) checks.push({ subject: { identifier: p.identifier }, question: opts.question });
+    const decisions = checks.length ? await opts.evaluate(checks) : [];
+    let out = '';
+    let k = 0;
+    for (const p of items) {
+      if (!('identifier' in p)) {
+        if (!csv) out += `${JSON.stringify({ line: p.line, error: p.error })}\n`;
+        continue;
+      }
+      const d = decisions[k++];
+      if (d.allowed) stats.allowed++;
+      else stats.denied++;
+      if (!d.allowed && !opts.includeDenied) continue;
+      if (csv)
+        out += opts.includeDenied
+          ? `${csvCell(p.shown)},${d.allowed},${d.reason}\n`
+          : `${csvCell(p.shown)}\n`;
+      else out += `${JSON.stringify({ identifier: p.shown, allowed: d.allowed, reason: d.reason })}\n`;
+    }
+    return out;
+  }
+
+  for await (const lines of linesOf(body)) {
+    for (const raw of lines) {
+      lineNo++;
+      const unbommed = lineNo === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+      const line = unbommed.endsWith('\r') ? unbommed.slice(0, -1) : unbommed;
+      if (line.trim() === '') continue;
+      stats.lines++;
+      try {
+        if (line.length > MAX_LINE) throw new AssentError('bad_request', 'The line is too long');
+        let input: { type: string; value: string };
+        if (csv) {
+          const value = firstCsvField(line);
+          if (!seenData && headers.has(value.toLowerCase())) {
+            seenData = true;
+            stats.lines--;
+            continue;
+          }
+          input = { type: opts.identifierType, value };
+        } else input = ndjsonIdentifier(line, opts.identifierType);
+        seenData = true;
+        pending.push({ line: lineNo, shown: input.value.trim(), identifier: normalizeIdentifier(input) });
+        valid++;
+      } catch (err) {
+        if (!(err instanceof AssentError)) throw err;
+        seenData = true;
+        stats.invalid++;
+        pending.push({ line: lineNo, error: err.message });
+      }
+      if (valid >= chunkSize || pending.length >= chunkSize * 4) {
+        const out = await flush();
+        if (out) yield out;
+      }
+    }
+  }
+  if (pending.length) {
+    const out = await flush();
+    if (out) yield out;
+  }
+}

@@ -1,0 +1,329 @@
+import type {
+  ConsentSource,
+  ConsentState,
+  DecisionRecord,
+  Identifier,
+  ScopeType,
+  TargetType,
+} from '@assent/core';
+import { type Compilable, CompiledQuery, type ExpressionBuilder } from 'kysely';
+import type { Database } from '../../db/schema.ts';
+import type { Executor } from '../../db/transaction.ts';
+
+/** A subject found for a check: its survivor id, attributes (JSON text) and, when read, its identifiers. */
+export interface FoundSubject {
+  id: string;
+  attributes: string | null;
+  identifiers: Identifier[];
+}
+
+/** The targets a set of questions can be decided on; the state query reads nothing else. */
+export interface TargetFilter {
+  topics: Set<string>;
+  channels: Set<string>;
+  purposes: Set<string>;
+  vendors: Set<string>;
+}
+
+export const identifierKey = (i: { type: string; value: string }) => `${i.type}\u0000${i.value}`;
+
+function pushTo<T>(map: Map<string, T[]>, key: string, value: T) {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+const MARK = '\u0000assent:';
+/** Below this many values a query shape is common enough (single checks) to keep compiled. */
+const TEMPLATE_MAX_VALUES = 24;
+
+/**
+ * Runs a query built by `build`, whose values come through `v(i)`; small shapes are compiled
+ * once and reused with new values, so the hot path pays no query building per request.
+ */
+function createTemplates(db: Executor) {
+  const cache = new Map<string, CompiledQuery>();
+  return async function run<R>(
+    shape: string,
+    values: unknown[],
+    build: (v: (i: number) => string) => Compilable<R>,
+  ): Promise<R[]> {
+    if (values.length > TEMPLATE_MAX_VALUES)
+      return (await db.executeQuery(build((i) => values[i] as string))).rows;
+    let t = cache.get(shape);
+    if (!t) {
+      t = build((i) => `${MARK}${i}`).compile();
+      if (cache.size >= 1_000) cache.clear();
+      cache.set(shape, t);
+    }
+    const parameters = t.parameters.map((p) =>
+      typeof p === 'string' && p.startsWith(MARK) ? values[Number(p.slice(MARK.length))] : p,
+    );
+    return (await db.executeQuery<R>(CompiledQuery.raw(t.sql, parameters))).rows;
+  };
+}
+
+type StateRow = {
+  record_id: string | null;
+  target_type: string | null;
+  target_key: string | null;
+  channel: string | null;
+  scope_type: string | null;
+  scope_key: string | null;
+  state: string | null;
+  occurred_at: string | null;
+  expires_at: string | null;
+  source: string | null;
+};
+
+const toRecord = (r: StateRow): DecisionRecord => ({
+  id: r.record_id as string,
+  targetType: r.target_type as TargetType,
+  targetKey: r.target_key as string,
+  channel: r.channel as string,
+  scopeType: r.scope_type as ScopeType,
+  scopeKey: r.scope_key as string,
+  state: r.state as ConsentState,
+  occurredAt: r.occurred_at as string,
+  expiresAt: r.expires_at,
+  source: r.source as ConsentSource,
+});
+
+const stateColumns = [
+  'cs.record_id',
+  'cs.target_type',
+  'cs.target_key',
+  'cs.channel',
+  'cs.scope_type',
+  'cs.scope_key',
+  'cs.state',
+  'cs.occurred_at',
+  'cs.expires_at',
+  'cs.source',
+] as const;
+
+/** Lays out values for a template: returns the shape, the values and a builder-side accessor per group. */
+function layout(groups: Record<string, readonly string[]>) {
+  const values: string[] = [];
+  const at: Record<string, number[]> = {};
+  const shape: string[] = [];
+  for (const [name, list] of Object.entries(groups)) {
+    at[name] = list.map((x) => values.push(x) - 1);
+    shape.push(`${name}:${list.length}`);
+  }
+  return { values, at, shape: shape.join(',') };
+}
+
+/** `(target_type = 'topic' and target_key in (...)) or ...` over consent_state `cs`, values via `v`. */
+function targetCondition(
+  eb: ExpressionBuilder<{ cs: Database['consent_state'] }, 'cs'>,
+  at: Record<string, number[]>,
+  v: (i: number) => string,
+) {
+  const kinds: TargetType[] = ['topic', 'channel', 'purpose', 'vendor'];
+  return eb.or(
+    kinds
+      .filter((k) => at[k].length > 0)
+      .map((k) =>
+        eb.and([eb('cs.target_type', '=', v(at[`type:${k}`][0])), eb('cs.target_key', 'in', at[k].map(v))]),
+      ),
+  );
+}
+
+function targetGroups(t: TargetFilter) {
+  return {
+    topic: [...t.topics],
+    channel: [...t.channels],
+    purpose: [...t.purposes],
+    vendor: [...t.vendors],
+    'type:topic': ['topic'],
+    'type:channel': ['channel'],
+    'type:purpose': ['purpose'],
+    'type:vendor': ['vendor'],
+  };
+}
+
+/**
+ * The reads behind a decision, each one indexed query for a whole chunk of checks: identifiers
+ * with their subjects' consent state, subjects by id, suppressions. Every query is scoped to one workspace.
+ */
+export function createDecisionStore(db: Executor) {
+  const run = createTemplates(db);
+
+  async function stateOf(
+    workspaceId: string,
+    subjectIds: string[],
+    t: TargetFilter,
+  ): Promise<Map<string, DecisionRecord[]>> {
+    const out = new Map<string, DecisionRecord[]>();
+    if (subjectIds.length === 0) return out;
+    const { values, at, shape } = layout({ ws: [workspaceId], subjects: subjectIds, ...targetGroups(t) });
+    const rows = await run(`state|${shape}`, values, (v) =>
+      db
+        .selectFrom('consent_state as cs')
+        .select(['cs.subject_id', ...stateColumns])
+        .where('cs.workspace_id', '=', v(at.ws[0]))
+        .where('cs.subject_id', 'in', at.subjects.map(v))
+        .where((eb) => targetCondition(eb, at, v)),
+    );
+    for (const r of rows) {
+      pushTo(out, r.subject_id, toRecord(r));
+    }
+    return out;
+  }
+
+  return {
+    stateOf,
+
+    /**
+     * Finds the subjects holding these (normalised) identifiers together with their consent state
+     * on the targets, in one query. Merged subjects hold no identifiers, so a hit is a survivor.
+     */
+    async findWithState(
+      workspaceId: string,
+      identifiers: Identifier[],
+      t: TargetFilter,
+      opts: { attributes: boolean },
+    ): Promise<{ found: Map<string, FoundSubject>; states: Map<string, DecisionRecord[]> }> {
+      const found = new Map<string, FoundSubject>();
+      const states = new Map<string, DecisionRecord[]>();
+      if (identifiers.length === 0) return { found, states };
+      const byType = new Map<string, Set<string>>();
+      for (const i of identifiers) {
+        const set = byType.get(i.type) ?? new Set<string>();
+        byType.set(i.type, set.add(i.value));
+      }
+      const types = [...byType.keys()];
+      const groups: Record<string, string[]> = { ws: [workspaceId], types };
+      types.forEach((type, k) => {
+        groups[`values:${k}`] = [...(byType.get(type) as Set<string>)];
+      });
+      const { values, at, shape } = layout({ ...groups, ...targetGroups(t) });
+      const rows = await run(`find|${opts.attributes}|${shape}`, values, (v) =>
+        db
+          .selectFrom('subject_identifiers as asked')
+          .leftJoin('consent_state as cs', (join) =>
+            join
+              .onRef('cs.workspace_id', '=', 'asked.workspace_id')
+              .onRef('cs.subject_id', '=', 'asked.subject_id')
+              .on((eb) => targetCondition(eb as never, at, v)),
+          )
+          .select([
+            'asked.type as askedType',
+            'asked.value as askedValue',
+            'asked.subject_id',
+            ...stateColumns,
+          ])
+          .$if(opts.attributes, (q) =>
+            q.innerJoin('subjects', 'subjects.id', 'asked.subject_id').select('subjects.attributes'),
+          )
+          .where('asked.workspace_id', '=', v(at.ws[0]))
+          .where((eb) =>
+            eb.or(
+              at.types.map((ti, k) =>
+                eb.and([eb('asked.type', '=', v(ti)), eb('asked.value', 'in', at[`values:${k}`].map(v))]),
+              ),
+            ),
+          ),
+      );
+      // a subject asked by two identifiers comes twice: take its state from the first one only
+      const firstAsked = new Map<string, string>();
+      for (const r of rows) {
+        const asked = identifierKey({ type: r.askedType, value: r.askedValue });
+        let s = found.get(asked);
+        if (!s) {
+          const first = firstAsked.get(r.subject_id);
+          s = (first && found.get(first)) || {
+            id: r.subject_id,
+            attributes: r.attributes ?? null,
+            identifiers: [],
+          };
+          found.set(asked, s);
+          if (!first) firstAsked.set(r.subject_id, asked);
+        }
+        if (r.record_id === null || firstAsked.get(r.subject_id) !== asked) continue;
+        pushTo(states, r.subject_id, toRecord(r));
+      }
+      return { found, states };
+    },
+
+    /** Every identifier these subjects hold, by subject id. */
+    async identifiersOf(workspaceId: string, subjectIds: string[]): Promise<Map<string, Identifier[]>> {
+      const out = new Map<string, Identifier[]>();
+      if (subjectIds.length === 0) return out;
+      const rows = await db
+        .selectFrom('subject_identifiers')
+        .select(['subject_id', 'type', 'value'])
+        .where('workspace_id', '=', workspaceId)
+        .where('subject_id', 'in', subjectIds)
+        .execute();
+      for (const r of rows) {
+        pushTo(out, r.subject_id, { type: r.type as Identifier['type'], value: r.value });
+      }
+      return out;
+    },
+
+    /** Subjects by id, with their identifiers; a merged id answers with its survivor. Unknown ids are left out. */
+    async byIds(
+      workspaceId: string,
+      ids: string[],
+      withAttributes: boolean,
+    ): Promise<Map<string, FoundSubject>> {
+      const out = new Map<string, FoundSubject>();
+      if (ids.length === 0) return out;
+      const read = (wanted: string[]) =>
+        db
+          .selectFrom('subjects')
+          .select(['id', 'merged_into'])
+          .$if(withAttributes, (q) => q.select('attributes'))
+          .where('workspace_id', '=', workspaceId)
+          .where('id', 'in', wanted)
+          .execute();
+      const rows = await read([...new Set(ids)]);
+      const subjects = new Map<string, FoundSubject>();
+      const add = (r: { id: string; attributes?: string }) =>
+        subjects.set(r.id, { id: r.id, attributes: r.attributes ?? null, identifiers: [] });
+      for (const r of rows) if (!r.merged_into) add(r);
+      const survivors = [
+        ...new Set(
+          rows.flatMap((r) => (r.merged_into && !subjects.has(r.merged_into) ? [r.merged_into] : [])),
+        ),
+      ];
+      if (survivors.length) for (const r of await read(survivors)) add(r);
+      const held = await this.identifiersOf(workspaceId, [...subjects.keys()]);
+      for (const [id, list] of held) {
+        const s = subjects.get(id);
+        if (s) s.identifiers = list;
+      }
+      for (const r of rows) {
+        const s = subjects.get(r.merged_into ?? r.id);
+        if (s) out.set(r.id, s);
+      }
+      return out;
+    },
+
+    /** Suppressions of these identifier hashes on these channels, by `channel hash`. */
+    async suppressions(
+      workspaceId: string,
+      channels: string[],
+      hashes: string[],
+    ): Promise<Map<string, { reason: string; createdAt: string }>> {
+      const out = new Map<string, { reason: string; createdAt: string }>();
+      if (channels.length === 0 || hashes.length === 0) return out;
+      const { values, at, shape } = layout({ ws: [workspaceId], channels, hashes: [...new Set(hashes)] });
+      const rows = await run(`suppressions|${shape}`, values, (v) =>
+        db
+          .selectFrom('suppressions')
+          .select(['channel', 'identifier_hash', 'reason', 'created_at'])
+          .where('workspace_id', '=', v(at.ws[0]))
+          .where('channel', 'in', at.channels.map(v))
+          .where('identifier_hash', 'in', at.hashes.map(v)),
+      );
+      for (const r of rows)
+        out.set(`${r.channel} ${r.identifier_hash}`, { reason: r.reason, createdAt: r.created_at });
+      return out;
+    },
+  };
+}
+
+export type DecisionStore = ReturnType<typeof createDecisionStore>;

@@ -3,6 +3,6 @@ export type { Config } from './config.ts';
 export { loadConfig } from './config.ts';
 export type { Db } from './db/database.ts';
 export { createDatabase, migrate } from './db/database.ts';
+export { createApiKeyCommand, seedDemoCommand, verifyLedgerCommand } from './operations.ts';
 export type { Server } from './server.ts';
 export { createServer, loggerOptions } from './server.ts';
-export { createApiKeyCommand, seedDemoCommand, verifyLedgerCommand } from './operations.ts';

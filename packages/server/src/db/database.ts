@@ -5,12 +5,18 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
+import { createGroupCommit, type WriteUnit } from './write-queue.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
 export interface Db {
   kysely: Kysely<Database>;
   dialect: Dialect;
+  /**
+   * Runs a write in a transaction and resolves after it commits. On SQLite concurrent writes
+   * share one commit (see write-queue.ts); on PostgreSQL each is its own transaction.
+   */
+  write<T>(run: WriteUnit<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -29,7 +35,12 @@ export function createDatabase(opts: DatabaseOptions): Db {
     // a dropped idle connection must not crash the process
     pool.on('error', () => {});
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
+    return {
+      kysely,
+      dialect: 'postgres',
+      write: (run) => kysely.transaction().execute(run),
+      close: () => kysely.destroy(),
+    };
   }
   let file = opts.sqliteFile;
   if (!file) {
@@ -42,8 +53,39 @@ export function createDatabase(opts: DatabaseOptions): Db {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+  const kysely = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+  });
+  return { kysely, dialect: 'sqlite', write: createGroupCommit(kysely), close: () => kysely.destroy() };
+}
+
+const STATEMENT_CACHE_MAX = 500;
+
+/**
+ * Kysely prepares every query anew; on hot paths preparing costs as much as running. This
+ * reuses prepared statements by SQL text (a busy one, mid-iteration, is never shared).
+ */
+function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = sqlite.prepare.bind(sqlite);
+  return new Proxy(sqlite, {
+    get(target, prop, receiver) {
+      if (prop !== 'prepare') {
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return (source: string) => {
+        const hit = cache.get(source);
+        if (hit && !hit.busy) return hit;
+        const stmt = prepare(source);
+        if (!hit) {
+          if (cache.size >= STATEMENT_CACHE_MAX) cache.clear();
+          cache.set(source, stmt);
+        }
+        return stmt;
+      };
+    },
+  });
 }
 
 export interface MigrationReport {

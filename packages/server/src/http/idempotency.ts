@@ -27,7 +27,7 @@ export async function idempotent<T>(
 ): Promise<IdempotentResult<T>> {
   const { workspaceId, key } = scope;
   if (!key) {
-    const out = await db.kysely.transaction().execute(run);
+    const out = await db.write(run);
     return { ...out, replayed: false };
   }
   if (key.length > 255)
@@ -56,13 +56,14 @@ export async function idempotent<T>(
   const earlier = await stored();
   if (earlier) return earlier;
   try {
-    const out = await db.kysely.transaction().execute(async (trx) => {
+    const out = await db.write(async (trx) => {
       const result = await run(trx);
-      // an expired row for the same key is replaced
+      // an expired row for the same key is replaced; a live one makes the insert fail
       await trx
         .deleteFrom('idempotency_keys')
         .where('workspace_id', '=', workspaceId)
         .where('key', '=', key)
+        .where('created_at', '<', new Date(Date.now() - TTL_MS).toISOString())
         .execute();
       await trx
         .insertInto('idempotency_keys')

@@ -53,7 +53,7 @@ export function registerApiKeyRoutes(app: HttpApp, deps: AppDeps) {
       if (req.body.role === 'owner' && req.auth?.role !== 'owner') {
         throw new AssentError('forbidden', 'Only an owner key may create another owner key');
       }
-      const created = await deps.db.kysely.transaction().execute(async (trx) => {
+      const created = await deps.db.write(async (trx) => {
         const c = await keys.create(trx, { workspaceId: a.workspaceId, ...req.body });
         await audit(trx, auditEntry(a, 'api_key.create', 'api_key', c.key.id));
         return c;
@@ -75,7 +75,7 @@ export function registerApiKeyRoutes(app: HttpApp, deps: AppDeps) {
     },
     async (req) => {
       const a = actorOf(req);
-      const key = await deps.db.kysely.transaction().execute(async (trx) => {
+      const key = await deps.db.write(async (trx) => {
         const k = await keys.revoke(trx, a.workspaceId, req.params.id);
         if (k) await audit(trx, auditEntry(a, 'api_key.revoke', 'api_key', k.id));
         return k;

@@ -23,7 +23,12 @@ export function registerAuditRoutes(app: HttpApp, deps: AppDeps) {
         tags: ['audit'],
         summary: 'Who did what, and who read whose data, newest first',
         querystring: pageQueryWith({
-          targetId: Type.Optional(Type.String({ maxLength: 64, description: 'Only entries about this object (e.g. a subject id).' })),
+          targetId: Type.Optional(
+            Type.String({
+              maxLength: 64,
+              description: 'Only entries about this object (e.g. a subject id).',
+            }),
+          ),
           actor: Type.Optional(Type.String({ maxLength: 64 })),
         }),
         response: { 200: pageOf(AuditView) },
@@ -37,7 +42,10 @@ export function registerAuditRoutes(app: HttpApp, deps: AppDeps) {
       if (targetId) q = q.where('target_id', '=', targetId);
       if (actor) q = q.where('actor', '=', actor);
       if (after) q = q.where('id', '<', after.id);
-      const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
+      const rows = await q
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute();
       return toPage(
         rows,
         limit,

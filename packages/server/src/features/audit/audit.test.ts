@@ -25,13 +25,24 @@ describe.each(testDatabases())('the audit log on %s', (kind) => {
     const subjectId = created.json().subjectId;
     await s.call({ method: 'GET', url: `/v1/subjects/${subjectId}` });
     const log = (await s.call({ method: 'GET', url: `/v1/audit-log?targetId=${subjectId}` })).json();
-    expect(log.items.map((e: { action: string }) => e.action)).toEqual(['subject.read', 'consent.record', 'subject.create']);
+    expect(log.items.map((e: { action: string }) => e.action)).toEqual([
+      'subject.read',
+      'consent.record',
+      'subject.create',
+    ]);
     expect(log.items[1].requestId).toBe('call-center-000123');
     const page = (await s.call({ method: 'GET', url: `/v1/audit-log?targetId=${subjectId}&limit=2` })).json();
-    const next = (await s.call({ method: 'GET', url: `/v1/audit-log?targetId=${subjectId}&limit=2&cursor=${page.nextCursor}` })).json();
+    const next = (
+      await s.call({
+        method: 'GET',
+        url: `/v1/audit-log?targetId=${subjectId}&limit=2&cursor=${page.nextCursor}`,
+      })
+    ).json();
     expect(next.items.map((e: { action: string }) => e.action)).toEqual(['subject.create']);
     const other = await s.newWorkspace(`audit-${kind}`);
-    const foreign = (await s.call({ method: 'GET', url: `/v1/audit-log?targetId=${subjectId}`, key: other.adminKey })).json();
+    const foreign = (
+      await s.call({ method: 'GET', url: `/v1/audit-log?targetId=${subjectId}`, key: other.adminKey })
+    ).json();
     expect(foreign.items).toEqual([]);
     expect((await s.call({ method: 'GET', url: '/v1/audit-log', key: agent })).statusCode).toBe(403);
   });

@@ -123,9 +123,7 @@ function registerKindRoutes<K extends CatalogKind>(app: HttpApp, deps: AppDeps, 
     },
     async (req) => {
       const a = actorOf(req);
-      return deps.db.kysely
-        .transaction()
-        .execute((trx) => catalog.update(trx, a, kind, req.params.id, req.body as CatalogPatch<K>));
+      return deps.db.write((trx) => catalog.update(trx, a, kind, req.params.id, req.body as CatalogPatch<K>));
     },
   );
 
@@ -144,7 +142,7 @@ function registerKindRoutes<K extends CatalogKind>(app: HttpApp, deps: AppDeps, 
     },
     async (req) => {
       const a = actorOf(req);
-      return deps.db.kysely.transaction().execute((trx) => catalog.archive(trx, a, kind, req.params.id));
+      return deps.db.write((trx) => catalog.archive(trx, a, kind, req.params.id));
     },
   );
 }

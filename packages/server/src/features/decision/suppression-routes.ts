@@ -163,7 +163,7 @@ export function registerSuppressionRoutes(app: HttpApp, deps: AppDeps) {
     },
     async (req) => {
       const a = actorOf(req);
-      const removed = await deps.db.kysely.transaction().execute(async (trx) => {
+      const removed = await deps.db.write(async (trx) => {
         const s = await store.remove(trx, a.workspaceId, req.params.id);
         if (s) {
           await audit(trx, auditEntry(a, 'suppression.remove', 'suppression', s.id));

@@ -55,7 +55,7 @@ export function createCheckpointService(deps: AppDeps) {
     );
     const cp: Checkpoint = { id: newId(), from, to, records: count, merkleRoot: root, signature, createdAt };
     try {
-      await db.transaction().execute(async (trx) => {
+      await deps.db.write(async (trx) => {
         await trx
           .insertInto('checkpoints')
           .values({

@@ -125,7 +125,7 @@ export function registerSubjectRoutes(app: HttpApp, deps: AppDeps) {
     async (req) => {
       const a = actorOf(req);
       const [identifier] = normalizeAll([req.body], '');
-      return db.transaction().execute(async (trx) => {
+      return deps.db.write(async (trx) => {
         const s = await subjects.store.require(a.workspaceId, req.params.id, trx);
         if (s.mergedInto)
           throw new AssentError('conflict', `Subject was merged into ${s.mergedInto}; link to that one`);
@@ -162,7 +162,7 @@ export function registerSubjectRoutes(app: HttpApp, deps: AppDeps) {
     },
     async (req) => {
       const a = actorOf(req);
-      return db.transaction().execute(async (trx) => {
+      return deps.db.write(async (trx) => {
         const into = await subjects.store.require(a.workspaceId, req.params.id, trx);
         const from = await subjects.store.require(a.workspaceId, req.body.from, trx);
         if (into.id === from.id)

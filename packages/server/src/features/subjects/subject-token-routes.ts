@@ -38,7 +38,7 @@ export function registerSubjectTokenRoutes(app: HttpApp, deps: AppDeps) {
     async (req, reply) => {
       const a = actorOf(req);
       const ttl = req.body.ttlSeconds ?? 900;
-      const subjectId = await deps.db.kysely.transaction().execute(async (trx) => {
+      const subjectId = await deps.db.write(async (trx) => {
         const { subjectId } = await subjects.resolve(trx, a, req.body.subject);
         await audit(trx, auditEntry(a, 'subject.token', 'subject', subjectId));
         return subjectId;

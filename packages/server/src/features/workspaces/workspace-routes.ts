@@ -1,12 +1,12 @@
 import { AssentError, roles } from '@assent/core';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app-deps.ts';
-import { enumOf } from '../../http/schema-helpers.ts';
 import { isUniqueViolation } from '../../db/transaction.ts';
 import type { HttpApp } from '../../http/app.ts';
 import { actorOf, auditEntry } from '../../http/context.ts';
 import { idempotent } from '../../http/idempotency.ts';
 import { decodeCursor, PageQuery, pageOf, toPage } from '../../http/pagination.ts';
+import { enumOf } from '../../http/schema-helpers.ts';
 import { createApiKeyStore } from '../api-keys/api-key-store.ts';
 import { audit } from '../audit/audit-log.ts';
 import { createWorkspaceStore } from './workspace-store.ts';
@@ -33,7 +33,10 @@ export const ApiKeyView = Type.Object({
 export const NewApiKey = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
-    role: enumOf(roles, 'owner (operator), admin, editor, viewer, agent (call center / store staff) or dsr (rights requests).'),
+    role: enumOf(
+      roles,
+      'owner (operator), admin, editor, viewer, agent (call center / store staff) or dsr (rights requests).',
+    ),
   },
   { additionalProperties: false },
 );
@@ -125,7 +128,7 @@ export function registerWorkspaceRoutes(app: HttpApp, deps: AppDeps) {
       const a = actorOf(req);
       const ws = await workspaces.byId(req.params.id);
       if (!ws) throw new AssentError('not_found', 'Workspace was not found');
-      const created = await deps.db.kysely.transaction().execute(async (trx) => {
+      const created = await deps.db.write(async (trx) => {
         const c = await keys.create(trx, { workspaceId: ws.id, ...req.body });
         await audit(trx, auditEntry(a, 'api_key.create', 'api_key', c.key.id));
         return c;

@@ -1,0 +1,75 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.ts';
+
+export type WriteUnit<T> = (trx: Transaction<Database>) => Promise<T>;
+
+interface Pending {
+  run: WriteUnit<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+const MAX_BATCH = 128;
+
+/**
+ * Group commit for SQLite, which has one writer at a time: writes that arrive together run
+ * in one transaction, each inside its own savepoint, so one failing write rolls back only its
+ * own work while the others commit together. Every caller is answered after the commit.
+ */
+export function createGroupCommit(kysely: Kysely<Database>) {
+  const queue: Pending[] = [];
+  let running = false;
+
+  async function flush() {
+    running = true;
+    try {
+      while (queue.length) {
+        const batch = queue.splice(0, MAX_BATCH);
+        const outcomes: ({ ok: true; value: unknown } | { ok: false; err: unknown })[] = [];
+        try {
+          const trx = await kysely.startTransaction().execute();
+          try {
+            for (const unit of batch) {
+              const sp = await trx.savepoint('unit').execute();
+              try {
+                const value = await unit.run(sp);
+                await sp.releaseSavepoint('unit').execute();
+                outcomes.push({ ok: true, value });
+              } catch (err) {
+                await sp.rollbackToSavepoint('unit').execute();
+                await sp.releaseSavepoint('unit').execute();
+                outcomes.push({ ok: false, err });
+              }
+            }
+            await trx.commit().execute();
+          } catch (err) {
+            await trx
+              .rollback()
+              .execute()
+              .catch(() => {});
+            throw err;
+          }
+        } catch (err) {
+          // the batch itself failed (e.g. the commit): nobody's write is kept
+          for (const unit of batch) unit.reject(err);
+          continue;
+        }
+        batch.forEach((unit, i) => {
+          const o = outcomes[i];
+          if (o.ok) unit.resolve(o.value);
+          else unit.reject(o.err);
+        });
+      }
+    } finally {
+      running = false;
+    }
+  }
+
+  return function write<T>(run: WriteUnit<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ run: run as WriteUnit<unknown>, resolve: resolve as (v: unknown) => void, reject });
+      // writes arriving in the same turn of the event loop join the same batch
+      if (!running && queue.length === 1) setImmediate(() => void flush());
+    });
+  };
+}

@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
+import { isUniqueViolation } from './transaction.ts';
 import { createGroupCommit, type WriteUnit } from './write-queue.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -38,7 +39,7 @@ export function createDatabase(opts: DatabaseOptions): Db {
     return {
       kysely,
       dialect: 'postgres',
-      write: (run) => kysely.transaction().execute(run),
+      write: (run) => retryOnUniqueViolation(() => kysely.transaction().execute(run)),
       close: () => kysely.destroy(),
     };
   }
@@ -57,6 +58,20 @@ export function createDatabase(opts: DatabaseOptions): Db {
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
   });
   return { kysely, dialect: 'sqlite', write: createGroupCommit(kysely), close: () => kysely.destroy() };
+}
+
+/**
+ * Two transactions that both create the same person (or key) race on a unique index: the
+ * loser sees the winner's row when it runs again. Other conflicts fail again and surface.
+ */
+async function retryOnUniqueViolation<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts || !isUniqueViolation(err)) throw err;
+    }
+  }
 }
 
 const STATEMENT_CACHE_MAX = 500;

@@ -108,13 +108,16 @@ export function createConsentService(deps: AppDeps) {
     }
 
     // lock the subject's chain head: concurrent writers for one subject queue here, others do not
-    const head = await trx
-      .updateTable('subjects')
-      .set((eb) => ({ ledger_seq: eb('ledger_seq', '+', input.decisions.length) }))
-      .where('workspace_id', '=', actor.workspaceId)
-      .where('id', '=', subjectId)
-      .returning(['ledger_seq', 'ledger_head'])
-      .executeTakeFirstOrThrow();
+    // (a subject created by this request has an empty chain and is not visible to anyone else yet)
+    const head = created
+      ? { ledger_seq: input.decisions.length, ledger_head: null }
+      : await trx
+          .updateTable('subjects')
+          .set((eb) => ({ ledger_seq: eb('ledger_seq', '+', input.decisions.length) }))
+          .where('workspace_id', '=', actor.workspaceId)
+          .where('id', '=', subjectId)
+          .returning(['ledger_seq', 'ledger_head'])
+          .executeTakeFirstOrThrow();
     let seq = Number(head.ledger_seq) - input.decisions.length;
     let prevHash = head.ledger_head;
 
@@ -157,7 +160,7 @@ export function createConsentService(deps: AppDeps) {
     await trx.insertInto('consent_records').values(records.map(toRow)).execute();
     await trx
       .updateTable('subjects')
-      .set({ ledger_head: prevHash, updated_at: recordedAt })
+      .set({ ledger_seq: seq, ledger_head: prevHash, updated_at: recordedAt })
       .where('id', '=', subjectId)
       .execute();
     await applyToState(trx, subjectId, records);

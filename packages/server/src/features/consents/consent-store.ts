@@ -73,23 +73,32 @@ export async function applyToState(
   subjectId: string,
   records: LedgerRecord[],
 ): Promise<void> {
+  // one row per slot (the last given wins, as records come in order), one statement per chunk
+  const slots = new Map<string, LedgerRecord>();
   for (const r of records) {
+    slots.set(
+      `${r.targetType}\u0000${r.targetKey}\u0000${r.channel}\u0000${r.scopeType}\u0000${r.scopeKey}`,
+      r,
+    );
+  }
+  const rows = [...slots.values()].map((r) => ({
+    workspace_id: r.workspaceId,
+    subject_id: subjectId,
+    target_type: r.targetType,
+    target_key: r.targetKey,
+    channel: r.channel,
+    scope_type: r.scopeType,
+    scope_key: r.scopeKey,
+    state: r.state,
+    record_id: r.id,
+    source: r.source,
+    occurred_at: r.occurredAt,
+    expires_at: r.expiresAt,
+  }));
+  for (let i = 0; i < rows.length; i += STATE_CHUNK) {
     await exec
       .insertInto('consent_state')
-      .values({
-        workspace_id: r.workspaceId,
-        subject_id: subjectId,
-        target_type: r.targetType,
-        target_key: r.targetKey,
-        channel: r.channel,
-        scope_type: r.scopeType,
-        scope_key: r.scopeKey,
-        state: r.state,
-        record_id: r.id,
-        source: r.source,
-        occurred_at: r.occurredAt,
-        expires_at: r.expiresAt,
-      })
+      .values(rows.slice(i, i + STATE_CHUNK))
       .onConflict((oc) =>
         oc
           .columns([
@@ -108,8 +117,11 @@ export async function applyToState(
             occurred_at: eb.ref('excluded.occurred_at'),
             expires_at: eb.ref('excluded.expires_at'),
           }))
-          .where('consent_state.occurred_at', '<=', r.occurredAt),
+          // a late-synced older decision does not replace a later one
+          .whereRef('consent_state.occurred_at', '<=', 'excluded.occurred_at'),
       )
       .execute();
   }
 }
+
+const STATE_CHUNK = 500;

@@ -231,3 +231,31 @@ describe.each(testDatabases())('the consent ledger on %s', (kind) => {
     expect((await consent(emailOptIn('v@example.com'), {}, viewer)).statusCode).toBe(403);
   });
 });
+
+describe.each(testDatabases())('concurrent first writes on %s', (kind) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer(kind);
+  });
+  afterAll(() => s.close());
+
+  it('makes one subject when many requests create the same person at once', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        s.call({
+          method: 'POST',
+          url: '/v1/consents',
+          payload: {
+            subject: { identifiers: [{ type: 'email', value: 'race@example.com' }] },
+            decisions: [{ target: { type: 'channel', key: i % 2 ? 'email' : 'sms' }, state: 'granted' }],
+            source: 'api',
+          },
+        }),
+      ),
+    );
+    expect(results.map((r) => r.statusCode)).toEqual(Array(12).fill(201));
+    expect(new Set(results.map((r) => r.json().subjectId)).size).toBe(1);
+    const verify = (await s.call({ method: 'GET', url: '/v1/ledger/verify' })).json();
+    expect(verify).toMatchObject({ ok: true, records: 12, subjects: 1 });
+  });
+});

@@ -4,35 +4,28 @@ import type { LedgerRecord } from './types.ts';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
+const str = (v: string | null) => JSON.stringify(v);
+
 /**
- * The hash of a ledger record: SHA-256 over the canonical JSON of every field but the hash
- * itself, so editing any field, the position (`seq`) or the link (`prevHash`) changes it.
+ * The exact bytes a record's hash is computed over: RFC 8785 canonical JSON of every field
+ * but the hash itself (keys in code-unit order), so editing any field, the position (`seq`)
+ * or the link (`prevHash`) changes the hash. Written out by hand for speed; a test checks it
+ * against the general canonicaliser.
  */
-export function hashRecord(record: Omit<LedgerRecord, 'hash'>): string {
-  const { id, workspaceId, subjectId, seq, targetType, targetKey, channel, scopeType, scopeKey, state } =
-    record;
-  return sha256(
-    canonicalJson({
-      v: 1,
-      id,
-      workspaceId,
-      subjectId,
-      seq,
-      targetType,
-      targetKey,
-      channel,
-      scopeType,
-      scopeKey,
-      state,
-      legalBasis: record.legalBasis,
-      source: record.source,
-      evidence: record.evidence,
-      occurredAt: record.occurredAt,
-      recordedAt: record.recordedAt,
-      expiresAt: record.expiresAt,
-      prevHash: record.prevHash,
-    }),
+export function recordHashInput(r: Omit<LedgerRecord, 'hash'>): string {
+  return (
+    `{"channel":${str(r.channel)},"evidence":${canonicalJson(r.evidence)},"expiresAt":${str(r.expiresAt)}` +
+    `,"id":${str(r.id)},"legalBasis":${str(r.legalBasis)},"occurredAt":${str(r.occurredAt)}` +
+    `,"prevHash":${str(r.prevHash)},"recordedAt":${str(r.recordedAt)},"scopeKey":${str(r.scopeKey)}` +
+    `,"scopeType":${str(r.scopeType)},"seq":${canonicalJson(r.seq)},"source":${str(r.source)},"state":${str(r.state)}` +
+    `,"subjectId":${str(r.subjectId)},"targetKey":${str(r.targetKey)},"targetType":${str(r.targetType)}` +
+    `,"v":1,"workspaceId":${str(r.workspaceId)}}`
   );
+}
+
+/** SHA-256 (hex) of `recordHashInput`. */
+export function hashRecord(record: Omit<LedgerRecord, 'hash'>): string {
+  return sha256(recordHashInput(record));
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   Type,
 } from '@sinclair/typebox';
 import { PageQuery } from '../../http/pagination.ts';
+import { enumOf } from '../../http/schema-helpers.ts';
 
 export const catalogKinds = ['brand', 'property', 'purpose', 'vendor', 'topic', 'notice'] as const;
 export type CatalogKind = (typeof catalogKinds)[number];
@@ -27,8 +28,6 @@ export const noticeKinds = ['banner', 'form', 'call_script', 'privacy_policy'] a
 export type NoticeKind = (typeof noticeKinds)[number];
 
 /** A string enum as one `{type: string, enum}` schema: shorter in OpenAPI than a union of literals. */
-const StringEnum = <T extends readonly string[]>(values: T, description?: string) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
 const Nullable = <T extends TSchema>(t: T, description?: string) =>
   Type.Union([t, Type.Null()], description ? { description } : {});
 const UniqueArray = <T extends TSchema>(t: T, opts: { maxItems?: number; minItems?: number } = {}) =>
@@ -61,7 +60,7 @@ const dataProps = {
   },
   property: {
     brandKey: Type.String({ ...Key, description: 'The key of the brand this touchpoint belongs to.' }),
-    type: StringEnum(propertyTypes),
+    type: enumOf(propertyTypes),
     domains: UniqueArray(Type.String({ format: 'hostname', maxLength: 253 }), { maxItems: 100 }),
     consentGroup: Nullable(
       Type.String({ minLength: 1, maxLength: 64 }),
@@ -75,9 +74,9 @@ const dataProps = {
   },
   purpose: {
     description: Text,
-    legalBasis: StringEnum(legalBases),
-    category: StringEnum(purposeCategories),
-    consentMode: UniqueArray(StringEnum(consentModeTypes), { maxItems: consentModeTypes.length }),
+    legalBasis: enumOf(legalBases),
+    category: enumOf(purposeCategories),
+    consentMode: UniqueArray(enumOf(consentModeTypes), { maxItems: consentModeTypes.length }),
     tcfPurposes: UniqueArray(Type.Integer({ minimum: 1, maximum: 11 }), { maxItems: 11 }),
     expiresAfterDays: Nullable(Type.Integer({ minimum: 1, maximum: 36500 }), 'A grant expires after this.'),
     sale: Type.Boolean({ description: 'Processing for this purpose is a sale (CCPA); GPC opts out.' }),
@@ -91,12 +90,12 @@ const dataProps = {
   },
   topic: {
     parentKey: Nullable(Key, 'The parent topic; null at the top of the tree.'),
-    channels: UniqueArray(StringEnum(channels), { minItems: 1, maxItems: channels.length }),
+    channels: UniqueArray(enumOf(channels), { minItems: 1, maxItems: channels.length }),
     brandKey: Nullable(Key, 'null: offered for the whole workspace.'),
     description: Text,
   },
   notice: {
-    kind: StringEnum(noticeKinds),
+    kind: enumOf(noticeKinds),
     brandKey: Nullable(Key),
     propertyKey: Nullable(Key),
   },

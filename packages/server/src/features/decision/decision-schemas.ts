@@ -1,17 +1,16 @@
 import { channels, decisionReasons } from '@assent/core';
 import { type Static, Type } from '@sinclair/typebox';
 import { PageQuery } from '../../http/pagination.ts';
+import { enumOf } from '../../http/schema-helpers.ts';
 import { IdentifierInput } from '../subjects/subject-schemas.ts';
 
-const StringEnum = <T extends readonly string[]>(values: T, description?: string) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
 const Key = (description: string) => Type.String({ minLength: 1, maxLength: 64, description });
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
-export const Channel = StringEnum(channels);
+export const Channel = enumOf(channels);
 
 export const QuestionFields = {
-  channel: Type.Optional(StringEnum(channels, 'Contact question: the channel. Give this or `purpose`.')),
+  channel: Type.Optional(enumOf(channels, 'Contact question: the channel. Give this or `purpose`.')),
   topic: Type.Optional(Key('Contact question: the topic key (its ancestors count too).')),
   purpose: Type.Optional(Key('Processing question: the purpose key. Give this or `channel`.')),
   vendor: Type.Optional(Key('Processing question: the vendor that would process the data.')),
@@ -46,7 +45,7 @@ export const CheckRecord = Type.Object({
 
 export const CheckAnswer = Type.Object({
   allowed: Type.Boolean(),
-  reason: StringEnum(decisionReasons),
+  reason: enumOf(decisionReasons),
   explanation: Type.String({ description: 'One sentence that says why.' }),
   record: Type.Union([CheckRecord, Type.Null()], {
     description: 'The decisive ledger record, if one decided.',
@@ -66,7 +65,7 @@ export const CheckBatchAnswer = Type.Object({
 export const AudienceQuery = Type.Object(
   {
     ...QuestionFields,
-    include: Type.Optional(StringEnum(['denied'] as const, '`denied`: answer every line, with its reason.')),
+    include: Type.Optional(enumOf(['denied'] as const, '`denied`: answer every line, with its reason.')),
     identifierType: Type.String({
       default: 'email',
       minLength: 1,
@@ -93,7 +92,7 @@ export const NewSuppression = Type.Object(
   {
     identifier: IdentifierInput,
     channel: Channel,
-    reason: StringEnum(suppressionReasons),
+    reason: enumOf(suppressionReasons),
   },
   { additionalProperties: false },
 );

@@ -74,9 +74,7 @@ export async function verifyLedger(
       if (opts.workspaceId) q = q.where('workspace_id', '=', opts.workspaceId);
       if (after) {
         const { s, q: seq } = after;
-        q = q.where((eb) =>
-          eb.or([eb('subject_id', '>', s), eb.and([eb('subject_id', '=', s), eb('seq', '>', seq)])]),
-        );
+        q = q.where((eb) => eb(eb.refTuple('subject_id', 'seq'), '>', eb.tuple(s, seq)));
       }
       const rows = await q.orderBy('subject_id').orderBy('seq').limit(BATCH).execute();
       if (!rows.length) return;
@@ -231,9 +229,7 @@ export async function windowRoot(db: Executor, workspaceId: string, from: string
       .where('recorded_at', '<', to);
     if (after) {
       const { at, id } = after;
-      q = q.where((eb) =>
-        eb.or([eb('recorded_at', '>', at), eb.and([eb('recorded_at', '=', at), eb('id', '>', id)])]),
-      );
+      q = q.where((eb) => eb(eb.refTuple('recorded_at', 'id'), '>', eb.tuple(at, id)));
     }
     const rows = await q.orderBy('recorded_at').orderBy('id').limit(BATCH).execute();
     if (!rows.length) break;

@@ -100,5 +100,11 @@ describe.each(testDatabases())('workspaces and keys on %s', (kind) => {
     const doc = (await s.call({ method: 'GET', url: '/openapi.json', key: null })).json();
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.paths['/v1/api-keys']).toBeDefined();
+    for (const path of ['/v1/consents', '/v1/check', '/v1/subjects', '/v1/brands', '/v1/ledger/verify']) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+    const docs = await s.call({ method: 'GET', url: '/docs/', key: null });
+    expect(docs.statusCode).toBe(200);
+    expect(docs.headers['content-type']).toContain('text/html');
   });
 });

@@ -9,7 +9,7 @@ function expandIpv6(ip: string): number[] | null {
   // an embedded IPv4 tail (::ffff:1.2.3.4) becomes two groups
   const v4From = (groups: string[]) => {
     const last = groups[groups.length - 1];
-    if (last && last.includes('.')) {
+    if (last?.includes('.')) {
       const o = last.split('.').map(Number);
       groups.splice(-1, 1, ((o[0] << 8) | o[1]).toString(16), ((o[2] << 8) | o[3]).toString(16));
     }

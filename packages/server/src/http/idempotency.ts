@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import { AssentError, canonicalJson } from '@assent/core';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import type { Transaction } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { isUniqueViolation } from '../db/transaction.ts';
 import { nowIso } from '../shared/ids.ts';
+import { authOf } from './auth.ts';
 
 export interface IdempotentResult<T> {
   status: number;
@@ -14,6 +17,29 @@ export interface IdempotentResult<T> {
 }
 
 const TTL_MS = 24 * 60 * 60 * 1000;
+
+/** The header schema of a create that may be retried; documents it in OpenAPI. */
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description:
+        'A retry with the same key and body within 24 h returns the first answer and creates nothing.',
+    }),
+  ),
+});
+
+/** The caller's workspace, Idempotency-Key and body, for `idempotent`. */
+export function idempotencyScope(req: FastifyRequest, route: string) {
+  const key = req.headers['idempotency-key'];
+  return {
+    workspaceId: authOf(req).workspaceId,
+    key: typeof key === 'string' ? key : undefined,
+    route,
+    body: req.body,
+  };
+}
 
 /**
  * Runs a create in one transaction with the Idempotency-Key's row: the same key and body

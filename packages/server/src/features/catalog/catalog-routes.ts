@@ -2,7 +2,7 @@ import type { AppDeps } from '../../app-deps.ts';
 import { isUniqueViolation } from '../../db/transaction.ts';
 import type { HttpApp } from '../../http/app.ts';
 import { actorOf } from '../../http/context.ts';
-import { idempotent } from '../../http/idempotency.ts';
+import { IdempotencyHeaders, idempotencyScope, idempotent } from '../../http/idempotency.ts';
 import { decodeCursor, pageOf, toPage } from '../../http/pagination.ts';
 import {
   type CatalogInput,
@@ -10,7 +10,6 @@ import {
   type CatalogPatch,
   catalogKinds,
   catalogSchemas,
-  IdempotencyHeaders,
   IdParams,
   ListQuery,
 } from './catalog-schemas.ts';
@@ -50,12 +49,7 @@ function registerKindRoutes<K extends CatalogKind>(app: HttpApp, deps: AppDeps, 
       try {
         const out = await idempotent(
           deps.db,
-          {
-            workspaceId: a.workspaceId,
-            key: req.headers['idempotency-key'],
-            route: `catalog.${kind}.create`,
-            body: req.body,
-          },
+          idempotencyScope(req, `catalog.${kind}.create`),
           async (trx) => ({ status: 201, body: await catalog.create(trx, a, kind, input) }),
         );
         return reply.code(out.status as 201).send(out.body);

@@ -311,14 +311,3 @@ export const ListQuery = Type.Object(
 );
 
 export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
-
-export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 255,
-      description:
-        'A retry with the same key and body within 24 h returns the first answer and creates nothing.',
-    }),
-  ),
-});

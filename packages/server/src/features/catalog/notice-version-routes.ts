@@ -3,9 +3,9 @@ import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app-deps.ts';
 import type { HttpApp } from '../../http/app.ts';
 import { actorOf } from '../../http/context.ts';
-import { idempotent } from '../../http/idempotency.ts';
+import { IdempotencyHeaders, idempotencyScope, idempotent } from '../../http/idempotency.ts';
 import { decodeCursor, PageQuery, pageOf, toPage } from '../../http/pagination.ts';
-import { IdempotencyHeaders, IdParams } from './catalog-schemas.ts';
+import { IdParams } from './catalog-schemas.ts';
 import { createCatalogStore } from './catalog-store.ts';
 import { createNoticeVersion } from './notice-version-service.ts';
 import { createNoticeVersionStore, type NoticeVersion } from './notice-version-store.ts';
@@ -72,12 +72,7 @@ export function registerNoticeVersionRoutes(app: HttpApp, deps: AppDeps) {
       const a = actorOf(req);
       const out = await idempotent(
         deps.db,
-        {
-          workspaceId: a.workspaceId,
-          key: req.headers['idempotency-key'],
-          route: `catalog.notice.version.create:${req.params.id}`,
-          body: req.body,
-        },
+        idempotencyScope(req, `catalog.notice.version.create:${req.params.id}`),
         async (trx) => ({
           status: 201,
           body: summary(await createNoticeVersion(trx, a, req.params.id, req.body)),

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app-deps.ts';
 import type { HttpApp } from '../../http/app.ts';
 import { actorOf, auditEntry } from '../../http/context.ts';
-import { idempotent } from '../../http/idempotency.ts';
+import { IdempotencyHeaders, idempotencyScope, idempotent } from '../../http/idempotency.ts';
 import { decodeCursor, pageOf, pageQueryWith, toPage } from '../../http/pagination.ts';
 import { audit } from '../audit/audit-log.ts';
 import { RecordConsents, RecordView, StateView } from './consent-schemas.ts';
@@ -26,6 +26,7 @@ export function registerConsentRoutes(app: HttpApp, deps: AppDeps) {
         description:
           "Appends to the ledger: each record is chained to the subject's previous one by hash. The subject is named by id or found (and created when missing) by identifiers. IP addresses are stored truncated. Send an Idempotency-Key to retry safely.",
         body: RecordConsents,
+        headers: IdempotencyHeaders,
         response: {
           201: Type.Object({ subjectId: Type.String(), records: Type.Array(RecordView) }),
         },
@@ -33,19 +34,10 @@ export function registerConsentRoutes(app: HttpApp, deps: AppDeps) {
     },
     async (req, reply) => {
       const a = actorOf(req);
-      const out = await idempotent(
-        deps.db,
-        {
-          workspaceId: a.workspaceId,
-          key: req.headers['idempotency-key'] as string | undefined,
-          route: 'consents.record',
-          body: req.body,
-        },
-        async (trx) => {
-          const r = await consents.record(trx, a, req.body);
-          return { status: 201, body: { subjectId: r.subjectId, records: r.records.map(recordView) } };
-        },
-      );
+      const out = await idempotent(deps.db, idempotencyScope(req, 'consents.record'), async (trx) => {
+        const r = await consents.record(trx, a, req.body);
+        return { status: 201, body: { subjectId: r.subjectId, records: r.records.map(recordView) } };
+      });
       return reply.code(201).send(out.body);
     },
   );

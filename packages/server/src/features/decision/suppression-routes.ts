@@ -4,7 +4,7 @@ import type { AppDeps } from '../../app-deps.ts';
 import { isUniqueViolation } from '../../db/transaction.ts';
 import type { HttpApp } from '../../http/app.ts';
 import { actorOf, auditEntry } from '../../http/context.ts';
-import { idempotent } from '../../http/idempotency.ts';
+import { IdempotencyHeaders, idempotencyScope, idempotent } from '../../http/idempotency.ts';
 import { decodeCursor, pageOf, toPage } from '../../http/pagination.ts';
 import { audit } from '../audit/audit-log.ts';
 import { emit } from '../outbox/outbox.ts';
@@ -41,6 +41,7 @@ export function registerSuppressionRoutes(app: HttpApp, deps: AppDeps) {
         tags,
         summary: 'Suppress an identifier on a channel (201; 200 with the existing one if already suppressed)',
         description: 'Only the hash of the normalised identifier is stored, so suppression survives erasure.',
+        headers: IdempotencyHeaders,
         body: NewSuppression,
         response: { 201: SuppressionView, 200: SuppressionView },
       },
@@ -51,23 +52,14 @@ export function registerSuppressionRoutes(app: HttpApp, deps: AppDeps) {
       const hash = hashOf(req.body.identifier, '/identifier/value');
       const existing = () => store.find(a.workspaceId, channel, hash);
       try {
-        const out = await idempotent(
-          deps.db,
-          {
-            workspaceId: a.workspaceId,
-            key: req.headers['idempotency-key'] as string | undefined,
-            route: 'suppressions.create',
-            body: req.body,
-          },
-          async (trx) => {
-            const before = await store.find(a.workspaceId, channel, hash, trx);
-            if (before) return { status: 200, body: before };
-            const s = await store.insert(trx, a.workspaceId, { channel, identifierHash: hash, reason });
-            await audit(trx, auditEntry(a, 'suppression.add', 'suppression', s.id));
-            await emit(trx, a.workspaceId, 'suppression.added', s);
-            return { status: 201, body: s };
-          },
-        );
+        const out = await idempotent(deps.db, idempotencyScope(req, 'suppressions.create'), async (trx) => {
+          const before = await store.find(a.workspaceId, channel, hash, trx);
+          if (before) return { status: 200, body: before };
+          const s = await store.insert(trx, a.workspaceId, { channel, identifierHash: hash, reason });
+          await audit(trx, auditEntry(a, 'suppression.add', 'suppression', s.id));
+          await emit(trx, a.workspaceId, 'suppression.added', s);
+          return { status: 201, body: s };
+        });
         return reply.code(out.status as 200 | 201).send(out.body);
       } catch (err) {
         // a concurrent request suppressed it first

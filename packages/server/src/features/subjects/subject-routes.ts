@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app-deps.ts';
 import type { HttpApp } from '../../http/app.ts';
 import { actorOf, auditEntry } from '../../http/context.ts';
-import { idempotent } from '../../http/idempotency.ts';
+import { IdempotencyHeaders, idempotencyScope, idempotent } from '../../http/idempotency.ts';
 import { audit } from '../audit/audit-log.ts';
 import { createConsentService } from '../consents/consent-service.ts';
 import { emit } from '../outbox/outbox.ts';
@@ -24,6 +24,7 @@ export function registerSubjectRoutes(app: HttpApp, deps: AppDeps) {
       schema: {
         tags: ['subjects'],
         summary: 'Find a subject by any identifier, or create it',
+        headers: IdempotencyHeaders,
         description:
           'Identifiers are normalised (emails trimmed and lower-cased, phones to E.164). 200 when an existing subject was found (missing identifiers are linked to it), 201 when created.',
         body: Type.Object(
@@ -39,22 +40,13 @@ export function registerSubjectRoutes(app: HttpApp, deps: AppDeps) {
     async (req, reply) => {
       const a = actorOf(req);
       const identifiers = normalizeAll(req.body.identifiers);
-      const out = await idempotent(
-        deps.db,
-        {
-          workspaceId: a.workspaceId,
-          key: req.headers['idempotency-key'] as string | undefined,
-          route: 'subjects.upsert',
-          body: req.body,
-        },
-        async (trx) => {
-          const r = await subjects.upsert(trx, a, identifiers, req.body.attributes);
-          return {
-            status: r.created ? 201 : 200,
-            body: await subjects.store.require(a.workspaceId, r.subjectId, trx),
-          };
-        },
-      );
+      const out = await idempotent(deps.db, idempotencyScope(req, 'subjects.upsert'), async (trx) => {
+        const r = await subjects.upsert(trx, a, identifiers, req.body.attributes);
+        return {
+          status: r.created ? 201 : 200,
+          body: await subjects.store.require(a.workspaceId, r.subjectId, trx),
+        };
+      });
       return reply.code(out.status as 200).send(out.body);
     },
   );

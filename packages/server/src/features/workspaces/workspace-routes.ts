@@ -4,7 +4,7 @@ import type { AppDeps } from '../../app-deps.ts';
 import { isUniqueViolation } from '../../db/transaction.ts';
 import type { HttpApp } from '../../http/app.ts';
 import { actorOf, auditEntry } from '../../http/context.ts';
-import { idempotent } from '../../http/idempotency.ts';
+import { IdempotencyHeaders, idempotencyScope, idempotent } from '../../http/idempotency.ts';
 import { decodeCursor, PageQuery, pageOf, toPage } from '../../http/pagination.ts';
 import { enumOf } from '../../http/schema-helpers.ts';
 import { createApiKeyStore } from '../api-keys/api-key-store.ts';
@@ -56,6 +56,7 @@ export function registerWorkspaceRoutes(app: HttpApp, deps: AppDeps) {
       schema: {
         tags: ['workspaces'],
         summary: 'Create a workspace (owner)',
+        headers: IdempotencyHeaders,
         body: Type.Object(
           { key: Key, name: Type.String({ minLength: 1, maxLength: 200 }) },
           { additionalProperties: false },
@@ -66,20 +67,11 @@ export function registerWorkspaceRoutes(app: HttpApp, deps: AppDeps) {
     async (req, reply) => {
       const a = actorOf(req);
       try {
-        const out = await idempotent(
-          deps.db,
-          {
-            workspaceId: a.workspaceId,
-            key: req.headers['idempotency-key'] as string | undefined,
-            route: 'workspaces.create',
-            body: req.body,
-          },
-          async (trx) => {
-            const ws = await workspaces.create(trx, req.body);
-            await audit(trx, auditEntry(a, 'workspace.create', 'workspace', ws.id));
-            return { status: 201, body: ws };
-          },
-        );
+        const out = await idempotent(deps.db, idempotencyScope(req, 'workspaces.create'), async (trx) => {
+          const ws = await workspaces.create(trx, req.body);
+          await audit(trx, auditEntry(a, 'workspace.create', 'workspace', ws.id));
+          return { status: 201, body: ws };
+        });
         return reply.code(out.status as 201).send(out.body);
       } catch (err) {
         if (isUniqueViolation(err))

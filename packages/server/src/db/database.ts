@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { type CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
@@ -18,6 +18,11 @@ export interface Db {
    * share one commit (see write-queue.ts); on PostgreSQL each is its own transaction.
    */
   write<T>(run: WriteUnit<T>): Promise<T>;
+  /**
+   * Runs a compiled read outside any transaction, for hot paths. On SQLite it uses a second,
+   * read-only connection (WAL lets it read the last commit while a write is under way).
+   */
+  read<R>(query: CompiledQuery): Promise<R[]>;
   close(): Promise<void>;
 }
 
@@ -40,6 +45,7 @@ export function createDatabase(opts: DatabaseOptions): Db {
       kysely,
       dialect: 'postgres',
       write: (run) => retryOnUniqueViolation(() => kysely.transaction().execute(run)),
+      read: async <R>(query: CompiledQuery) => (await kysely.executeQuery<R>(query)).rows,
       close: () => kysely.destroy(),
     };
   }
@@ -57,7 +63,21 @@ export function createDatabase(opts: DatabaseOptions): Db {
   const kysely = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
   });
-  return { kysely, dialect: 'sqlite', write: createGroupCommit(kysely), close: () => kysely.destroy() };
+  const reader = file === ':memory:' ? null : withStatementCache(new SQLite(file, { readonly: true }));
+  reader?.pragma('busy_timeout = 5000');
+  return {
+    kysely,
+    dialect: 'sqlite',
+    write: createGroupCommit(kysely),
+    read: async <R>(query: CompiledQuery) =>
+      reader
+        ? (reader.prepare(query.sql).all(...(query.parameters as unknown[])) as R[])
+        : (await kysely.executeQuery<R>(query)).rows,
+    async close() {
+      await kysely.destroy();
+      reader?.close();
+    },
+  };
 }
 
 /**
@@ -83,24 +103,18 @@ const STATEMENT_CACHE_MAX = 500;
 function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
   const cache = new Map<string, SQLite.Statement>();
   const prepare = sqlite.prepare.bind(sqlite);
-  return new Proxy(sqlite, {
-    get(target, prop, receiver) {
-      if (prop !== 'prepare') {
-        const value = Reflect.get(target, prop, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
-      }
-      return (source: string) => {
-        const hit = cache.get(source);
-        if (hit && !hit.busy) return hit;
-        const stmt = prepare(source);
-        if (!hit) {
-          if (cache.size >= STATEMENT_CACHE_MAX) cache.clear();
-          cache.set(source, stmt);
-        }
-        return stmt;
-      };
-    },
-  });
+  const cached = (source: string) => {
+    const hit = cache.get(source);
+    if (hit && !hit.busy) return hit;
+    const stmt = prepare(source);
+    if (!hit) {
+      if (cache.size >= STATEMENT_CACHE_MAX) cache.clear();
+      cache.set(source, stmt);
+    }
+    return stmt;
+  };
+  sqlite.prepare = cached as SQLite.Database['prepare'];
+  return sqlite;
 }
 
 export interface MigrationReport {

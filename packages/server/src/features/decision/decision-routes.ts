@@ -36,7 +36,7 @@ const contentTypes: Record<AudienceFormat, string> = {
 
 /** May we? The check API, its batch form, the audience filter and the suppression list. */
 export function registerDecisionRoutes(app: HttpApp, deps: AppDeps) {
-  const decisions = createDecisionService(deps.db.kysely);
+  const decisions = createDecisionService(deps.db.kysely, { read: (q) => deps.db.read(q) });
   const tags = ['decision'];
 
   app.post(

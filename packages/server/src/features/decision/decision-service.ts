@@ -15,6 +15,7 @@ import {
   createDecisionStore,
   type FoundSubject,
   identifierKey,
+  type Read,
   type TargetFilter,
 } from './decision-store.ts';
 import { buildQuestion, Problems, type QuestionSpec } from './question-builder.ts';
@@ -59,6 +60,8 @@ function subjectName(s: FoundSubject | undefined): string | undefined {
 
 export interface DecisionServiceOptions {
   catalogTtlMs?: number;
+  /** The hot-path reader (`Db.read`); Kysely's executor by default. */
+  read?: Read;
 }
 
 /**
@@ -67,7 +70,7 @@ export interface DecisionServiceOptions {
  * read no personal data record, and they are the hot path.
  */
 export function createDecisionService(db: Executor, opts: DecisionServiceOptions = {}) {
-  const store = createDecisionStore(db);
+  const store = createDecisionStore(db, opts.read);
   const catalog = createCatalogCache(db, { ttlMs: opts.catalogTtlMs });
 
   /** The question alone (audience filter): 422 naming each bad field. */

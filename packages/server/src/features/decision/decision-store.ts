@@ -41,15 +41,14 @@ const TEMPLATE_MAX_VALUES = 24;
  * Runs a query built by `build`, whose values come through `v(i)`; small shapes are compiled
  * once and reused with new values, so the hot path pays no query building per request.
  */
-function createTemplates(db: Executor) {
+function createTemplates(read: Read) {
   const cache = new Map<string, CompiledQuery>();
   return async function run<R>(
     shape: string,
     values: unknown[],
     build: (v: (i: number) => string) => Compilable<R>,
   ): Promise<R[]> {
-    if (values.length > TEMPLATE_MAX_VALUES)
-      return (await db.executeQuery(build((i) => values[i] as string))).rows;
+    if (values.length > TEMPLATE_MAX_VALUES) return read<R>(build((i) => values[i] as string).compile());
     let t = cache.get(shape);
     if (!t) {
       t = build((i) => `${MARK}${i}`).compile();
@@ -59,7 +58,7 @@ function createTemplates(db: Executor) {
     const parameters = t.parameters.map((p) =>
       typeof p === 'string' && p.startsWith(MARK) ? values[Number(p.slice(MARK.length))] : p,
     );
-    return (await db.executeQuery<R>(CompiledQuery.raw(t.sql, parameters))).rows;
+    return read<R>(CompiledQuery.raw(t.sql, parameters));
   };
 }
 
@@ -147,8 +146,11 @@ function targetGroups(t: TargetFilter) {
  * The reads behind a decision, each one indexed query for a whole chunk of checks: identifiers
  * with their subjects' consent state, subjects by id, suppressions. Every query is scoped to one workspace.
  */
-export function createDecisionStore(db: Executor) {
-  const run = createTemplates(db);
+/** How reads run: the database's hot-path reader, or Kysely's executor. */
+export type Read = <R>(query: CompiledQuery) => Promise<R[]>;
+
+export function createDecisionStore(db: Executor, read?: Read) {
+  const run = createTemplates(read ?? (async <R>(q: CompiledQuery) => (await db.executeQuery<R>(q)).rows));
 
   async function stateOf(
     workspaceId: string,

@@ -21,5 +21,5 @@ export {
   parseIdentifierRef,
 } from './identifiers.ts';
 export { truncateIp } from './ip.ts';
-export { createMerkleAccumulator, hashRecord, merkleRoot } from './ledger-hash.ts';
+export { createMerkleAccumulator, hashRecord, hashStoredRecord, merkleRoot } from './ledger-hash.ts';
 export * from './types.ts';

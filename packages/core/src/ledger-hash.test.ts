@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from './canonical-json.ts';
-import { createMerkleAccumulator, hashRecord, merkleRoot, recordHashInput } from './ledger-hash.ts';
+import {
+  createMerkleAccumulator,
+  hashRecord,
+  hashStoredRecord,
+  merkleRoot,
+  recordHashInput,
+} from './ledger-hash.ts';
 import type { LedgerRecord } from './types.ts';
 
 const text = fc.string({ unit: 'binary', maxLength: 12 });
@@ -32,6 +38,21 @@ describe('ledger hashing', () => {
         expect(recordHashInput(r)).toBe(canonicalJson({ v: 1, ...r }));
       }),
     );
+  });
+
+  it('hashes a stored row from its canonical evidence text alone', () => {
+    fc.assert(
+      fc.property(record, (r) => {
+        const { evidence, ...fields } = r;
+        expect(hashStoredRecord(fields, canonicalJson(evidence))).toBe(hashRecord(r));
+      }),
+    );
+    const r = { ...fc.sample(record, 1)[0], evidence: { language: 'fr', gpc: false } };
+    const { evidence, ...fields } = r;
+    // the same evidence rewritten in another key order is an edit
+    expect(hashStoredRecord(fields, '{"gpc":false,"language":"fr"}')).toBe(hashRecord(r));
+    expect(hashStoredRecord(fields, '{"language":"fr","gpc":false}')).not.toBe(hashRecord(r));
+    expect(evidence).toEqual({ language: 'fr', gpc: false });
   });
 
   it('changes the hash when any field changes', () => {

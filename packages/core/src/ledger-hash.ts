@@ -13,14 +13,31 @@ const str = (v: string | null) => JSON.stringify(v);
  * against the general canonicaliser.
  */
 export function recordHashInput(r: Omit<LedgerRecord, 'hash'>): string {
+  return hashInputWithEvidence(r, canonicalJson(r.evidence));
+}
+
+/**
+ * The same bytes, with the evidence given as canonical JSON text (as the ledger stores it), so
+ * verification hashes a stored row without parsing its evidence. Text that is not the canonical
+ * form of the original evidence gives another hash: it was edited.
+ */
+export function hashInputWithEvidence(
+  r: Omit<LedgerRecord, 'hash' | 'evidence'>,
+  evidenceJson: string,
+): string {
   return (
-    `{"channel":${str(r.channel)},"evidence":${canonicalJson(r.evidence)},"expiresAt":${str(r.expiresAt)}` +
+    `{"channel":${str(r.channel)},"evidence":${evidenceJson},"expiresAt":${str(r.expiresAt)}` +
     `,"id":${str(r.id)},"legalBasis":${str(r.legalBasis)},"occurredAt":${str(r.occurredAt)}` +
     `,"prevHash":${str(r.prevHash)},"recordedAt":${str(r.recordedAt)},"scopeKey":${str(r.scopeKey)}` +
     `,"scopeType":${str(r.scopeType)},"seq":${canonicalJson(r.seq)},"source":${str(r.source)},"state":${str(r.state)}` +
     `,"subjectId":${str(r.subjectId)},"targetKey":${str(r.targetKey)},"targetType":${str(r.targetType)}` +
     `,"v":1,"workspaceId":${str(r.workspaceId)}}`
   );
+}
+
+/** SHA-256 (hex) of a stored record whose evidence is kept as canonical JSON text. */
+export function hashStoredRecord(r: Omit<LedgerRecord, 'hash' | 'evidence'>, evidenceJson: string): string {
+  return sha256(hashInputWithEvidence(r, evidenceJson));
 }
 
 /** SHA-256 (hex) of `recordHashInput`. */

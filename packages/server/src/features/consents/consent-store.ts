@@ -1,4 +1,4 @@
-import type { LedgerRecord } from '@assent/core';
+import { canonicalJson, type LedgerRecord } from '@assent/core';
 import type { Selectable } from 'kysely';
 import type { ConsentRecordTable } from '../../db/schema.ts';
 import type { Executor } from '../../db/transaction.ts';
@@ -6,7 +6,8 @@ import { parseJson } from '../../shared/json.ts';
 
 export type RecordRow = Selectable<ConsentRecordTable>;
 
-export const toLedgerRecord = (r: RecordRow): LedgerRecord => ({
+/** A stored record's fields, its evidence left as the stored text (see `hashStoredRecord`). */
+export const toLedgerFields = (r: RecordRow): Omit<LedgerRecord, 'evidence'> => ({
   id: r.id,
   workspaceId: r.workspace_id,
   subjectId: r.subject_id,
@@ -19,12 +20,16 @@ export const toLedgerRecord = (r: RecordRow): LedgerRecord => ({
   state: r.state as LedgerRecord['state'],
   legalBasis: r.legal_basis as LedgerRecord['legalBasis'],
   source: r.source as LedgerRecord['source'],
-  evidence: parseJson(r.evidence, {}),
   occurredAt: r.occurred_at,
   recordedAt: r.recorded_at,
   expiresAt: r.expires_at,
   prevHash: r.prev_hash,
   hash: r.hash,
+});
+
+export const toLedgerRecord = (r: RecordRow): LedgerRecord => ({
+  ...toLedgerFields(r),
+  evidence: parseJson(r.evidence, {}),
 });
 
 export const toRow = (r: LedgerRecord): RecordRow => ({
@@ -40,7 +45,8 @@ export const toRow = (r: LedgerRecord): RecordRow => ({
   state: r.state,
   legal_basis: r.legalBasis,
   source: r.source,
-  evidence: JSON.stringify(r.evidence),
+  // canonical text, so verification hashes the stored evidence as it is
+  evidence: canonicalJson(r.evidence),
   occurred_at: r.occurredAt,
   recorded_at: r.recordedAt,
   expires_at: r.expiresAt,

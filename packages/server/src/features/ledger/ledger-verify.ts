@@ -1,7 +1,7 @@
-import { createMerkleAccumulator, hashRecord } from '@assent/core';
+import { createMerkleAccumulator, hashStoredRecord } from '@assent/core';
 import type { Signer } from '../../crypto/signer.ts';
 import type { Executor } from '../../db/transaction.ts';
-import { toLedgerRecord } from '../consents/consent-store.ts';
+import { toLedgerFields } from '../consents/consent-store.ts';
 
 export type ProblemKind =
   | 'hash_mismatch'
@@ -128,7 +128,7 @@ export async function verifyLedger(
   await nextSubject();
   let current: { id: string; seq: number; hash: string | null } | null = null;
   for await (const row of recordBatches()) {
-    const r = toLedgerRecord(row);
+    const r = toLedgerFields(row);
     records++;
     if (opts.onProgress && records % 100_000 === 0) opts.onProgress(records);
     if (!current || current.id !== r.subjectId) {
@@ -144,7 +144,7 @@ export async function verifyLedger(
         detail: `record ${r.seq} follows record ${current.seq}: ${r.seq > current.seq + 1 ? 'records before it were deleted' : 'it was inserted or reordered'}`,
       });
     }
-    if (hashRecord(r) !== r.hash) {
+    if (hashStoredRecord(r, row.evidence) !== r.hash) {
       report({
         kind: 'hash_mismatch',
         recordId: r.id,

@@ -1,11 +1,15 @@
 /** Wire shapes of the catalog: brands, properties, purposes, vendors, topics and notices. */
-import type { Channel, ConsentModeType, LegalBasis, PurposeCategory } from '@assent/core';
+import type {
+  Channel,
+  ConsentModeType,
+  LegalBasis,
+  NoticeKind,
+  PropertyType,
+  PurposeCategory,
+} from '@assent/core';
 import type { PageParams } from './types.ts';
 
-export const propertyTypes = ['web', 'app', 'email', 'sms', 'call_center', 'store'] as const;
-export type PropertyType = (typeof propertyTypes)[number];
-export const noticeKinds = ['banner', 'form', 'call_script', 'privacy_policy'] as const;
-export type NoticeKind = (typeof noticeKinds)[number];
+export type { NoticeKind, PropertyType };
 
 /** Fields every catalog object has. */
 export interface CatalogObject {

@@ -6,6 +6,7 @@ import type {
   DecisionReason,
   Identifier,
   IdentifierType,
+  SuppressionReason,
 } from '@assent/core';
 import type { ConsentTarget, RecordScope } from './types.ts';
 
@@ -73,17 +74,7 @@ export interface InvalidAudienceLine {
   error: string;
 }
 
-export const suppressionReasons = [
-  'hard_bounce',
-  'complaint',
-  'manual',
-  'erasure',
-  'invalid_address',
-  'spam_trap',
-  'sms_stop',
-  'carrier_block',
-] as const;
-export type SuppressionReason = (typeof suppressionReasons)[number];
+export type { SuppressionReason };
 
 export interface SuppressionInput {
   identifier: Identifier;

@@ -48,7 +48,6 @@ export type {
   VendorInput,
   VendorPatch,
 } from './catalog-types.ts';
-export { noticeKinds, propertyTypes } from './catalog-types.ts';
 export type { AssentClient, AssentClientOptions, IdentifierRef } from './client.ts';
 export { createAssentClient } from './client.ts';
 export type {
@@ -68,7 +67,6 @@ export type {
   SuppressionLookup,
   SuppressionReason,
 } from './decision-types.ts';
-export { suppressionReasons } from './decision-types.ts';
 export type { Problem } from './errors.ts';
 export { AssentApiError, AssentConnectionError } from './errors.ts';
 export { paginate } from './paginate.ts';

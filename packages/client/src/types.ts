@@ -12,6 +12,7 @@ import type {
   Role,
   ScopeType,
   TargetType,
+  TokenAudience,
 } from '@assent/core';
 
 // ---- lists
@@ -56,7 +57,7 @@ export interface UpsertedSubject {
   created: boolean;
 }
 
-export type SubjectTokenAudience = 'banner' | 'preferences';
+export type SubjectTokenAudience = TokenAudience;
 export interface SubjectTokenInput {
   subject: SubjectRef;
   audience: SubjectTokenAudience;

@@ -36,6 +36,29 @@ export type ScopeType = (typeof scopeTypes)[number];
 export const roles = ['owner', 'admin', 'editor', 'viewer', 'agent', 'dsr'] as const;
 export type Role = (typeof roles)[number];
 
+export const propertyTypes = ['web', 'app', 'email', 'sms', 'call_center', 'store'] as const;
+export type PropertyType = (typeof propertyTypes)[number];
+
+export const noticeKinds = ['banner', 'form', 'call_script', 'privacy_policy'] as const;
+export type NoticeKind = (typeof noticeKinds)[number];
+
+/** Why an identifier is on the suppression list. */
+export const suppressionReasons = [
+  'hard_bounce',
+  'complaint',
+  'manual',
+  'erasure',
+  'invalid_address',
+  'spam_trap',
+  'sms_stop',
+  'carrier_block',
+] as const;
+export type SuppressionReason = (typeof suppressionReasons)[number];
+
+/** Who a subject token is for: the banner's identify, or a preference-center link. */
+export const tokenAudiences = ['banner', 'preferences'] as const;
+export type TokenAudience = (typeof tokenAudiences)[number];
+
 export const consentModeTypes = [
   'ad_storage',
   'ad_user_data',

@@ -5,7 +5,9 @@ import {
   consentModeTypes,
   type LegalBasis,
   legalBases,
+  noticeKinds,
   type PurposeCategory,
+  propertyTypes,
   purposeCategories,
 } from '@assent/core';
 import {
@@ -22,10 +24,9 @@ import { enumOf } from '../../http/schema-helpers.ts';
 export const catalogKinds = ['brand', 'property', 'purpose', 'vendor', 'topic', 'notice'] as const;
 export type CatalogKind = (typeof catalogKinds)[number];
 
-export const propertyTypes = ['web', 'app', 'email', 'sms', 'call_center', 'store'] as const;
-export type PropertyType = (typeof propertyTypes)[number];
-export const noticeKinds = ['banner', 'form', 'call_script', 'privacy_policy'] as const;
-export type NoticeKind = (typeof noticeKinds)[number];
+import type { NoticeKind, PropertyType } from '@assent/core';
+
+export type { NoticeKind, PropertyType };
 
 /** A string enum as one `{type: string, enum}` schema: shorter in OpenAPI than a union of literals. */
 const Nullable = <T extends TSchema>(t: T, description?: string) =>

@@ -1,4 +1,4 @@
-import { channels, decisionReasons } from '@assent/core';
+import { channels, decisionReasons, suppressionReasons } from '@assent/core';
 import { type Static, Type } from '@sinclair/typebox';
 import { PageQuery } from '../../http/pagination.ts';
 import { enumOf } from '../../http/schema-helpers.ts';
@@ -76,17 +76,6 @@ export const AudienceQuery = Type.Object(
   { additionalProperties: false },
 );
 export type AudienceQuery = Static<typeof AudienceQuery>;
-
-export const suppressionReasons = [
-  'hard_bounce',
-  'complaint',
-  'manual',
-  'erasure',
-  'invalid_address',
-  'spam_trap',
-  'sms_stop',
-  'carrier_block',
-] as const;
 
 export const NewSuppression = Type.Object(
   {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { tokenAudiences } from '@assent/core';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app-deps.ts';
 import type { HttpApp } from '../../http/app.ts';
@@ -7,8 +8,6 @@ import { enumOf } from '../../http/schema-helpers.ts';
 import { audit } from '../audit/audit-log.ts';
 import { SubjectRef } from './subject-schemas.ts';
 import { createSubjectService } from './subject-service.ts';
-
-export const tokenAudiences = ['banner', 'preferences'] as const;
 
 export function registerSubjectTokenRoutes(app: HttpApp, deps: AppDeps) {
   const subjects = createSubjectService(deps.db.kysely);

@@ -35,5 +35,3 @@ export class AssentError extends Error {
     this.errors = errors;
   }
 }
-
-export const notFound = (what: string) => new AssentError('not_found', `${what} was not found`);

@@ -10,7 +10,7 @@ export type {
 } from './decision.ts';
 export { candidatesFor, decide, decisionReasons } from './decision.ts';
 export type { ErrorCode, FieldError } from './errors.ts';
-export { AssentError, errorCodes, notFound } from './errors.ts';
+export { AssentError, errorCodes } from './errors.ts';
 export { explainDecision } from './explain.ts';
 export type { Identifier, IdentifierType } from './identifiers.ts';
 export {

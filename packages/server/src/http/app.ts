@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyServerOptions } from 'fastify';
 import { newId } from '../shared/ids.ts';
 import { problemFromError, sendProblem, toProblem } from './problem.ts';
 import { createValidatorCompiler } from './validators.ts';
@@ -85,4 +85,3 @@ export async function createHttpApp(opts: HttpOptions) {
 }
 
 export type HttpApp = Awaited<ReturnType<typeof createHttpApp>>;
-export type AnyApp = FastifyInstance;

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import type { AppDeps } from '../../app-deps.ts';
 import type { HttpApp } from '../../http/app.ts';
+import { sendProblem, toProblem } from '../../http/problem.ts';
 
 export function registerServiceRoutes(app: HttpApp, deps: AppDeps) {
   const noAuth = { security: [] as never[] };
@@ -26,12 +27,7 @@ export function registerServiceRoutes(app: HttpApp, deps: AppDeps) {
         return { status: 'ready', database: deps.db.dialect };
       } catch (err) {
         req.log.warn({ err: (err as Error).message }, 'database not ready');
-        return reply.code(503).type('application/problem+json').send({
-          type: '/problems/unavailable',
-          title: 'The service is unavailable',
-          status: 503,
-          detail: 'The database does not answer',
-        });
+        return sendProblem(req, reply, toProblem('unavailable', 'The database does not answer'));
       }
     },
   );

@@ -47,7 +47,11 @@ async function main(argv: string[]): Promise<number> {
       await serve(config, out);
       return -1;
     case 'migrate': {
-      const db = createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      const db = createDatabase({
+        databaseUrl: config.databaseUrl,
+        dataDir: config.dataDir,
+        sqliteCacheMb: config.sqliteCacheMb,
+      });
       try {
         const { applied } = await migrate(db);
         out(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date');

@@ -6,6 +6,8 @@ export interface Config {
   dataDir: string;
   /** `postgres://...` selects PostgreSQL; otherwise SQLite at `<dataDir>/assent.db`. */
   databaseUrl: string | null;
+  /** SQLite page cache per connection, in MiB. */
+  sqliteCacheMb: number;
   publicUrl: string;
   bootstrapKey: string | null;
   demo: boolean;
@@ -48,6 +50,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     host,
     dataDir: resolve(env.DATA_DIR || './data'),
     databaseUrl,
+    sqliteCacheMb: int(env, 'SQLITE_CACHE_MB', 64, 2, 65536),
     publicUrl: (env.PUBLIC_URL || `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`).replace(
       /\/$/,
       '',

@@ -37,7 +37,13 @@ export async function createServer(
   config: Config,
   opts: { db?: Db; logger?: FastifyServerOptions['logger'] } = {},
 ): Promise<Server> {
-  const db = opts.db ?? createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db =
+    opts.db ??
+    createDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      sqliteCacheMb: config.sqliteCacheMb,
+    });
   await migrate(db);
   const signer = await loadSigner({ pem: config.signingKey, dataDir: config.dataDir });
   const deps: AppDeps = { config, db, signer };

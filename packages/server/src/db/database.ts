@@ -20,7 +20,9 @@ export interface Db {
   write<T>(run: WriteUnit<T>): Promise<T>;
   /**
    * Runs a compiled read outside any transaction, for hot paths. On SQLite it uses a second,
-   * read-only connection (WAL lets it read the last commit while a write is under way).
+   * read-only connection (WAL lets it read the last commit while a write is under way), and the
+   * reads of one event-loop turn share a snapshot: not for a read that must follow a write made
+   * in the same request.
    */
   read<R>(query: CompiledQuery): Promise<R[]>;
   close(): Promise<void>;
@@ -33,6 +35,8 @@ export interface DatabaseOptions {
   sqliteFile?: string;
   dataDir?: string;
   poolSize?: number;
+  /** SQLite page cache per connection, in MiB (SQLite's own default is 2). */
+  sqliteCacheMb?: number;
 }
 
 export function createDatabase(opts: DatabaseOptions): Db {
@@ -60,19 +64,25 @@ export function createDatabase(opts: DatabaseOptions): Db {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
+  // the ledger outgrows SQLite's 2 MiB default at once: every miss is a read() of the file
+  const cachePragma = `cache_size = ${-1024 * (opts.sqliteCacheMb ?? DEFAULT_CACHE_MB)}`;
+  sqlite.pragma(cachePragma);
   const kysely = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
   });
   const reader = file === ':memory:' ? null : withStatementCache(new SQLite(file, { readonly: true }));
   reader?.pragma('busy_timeout = 5000');
+  reader?.pragma(cachePragma);
+  const snapshot = reader && createTickSnapshot(reader);
   return {
     kysely,
     dialect: 'sqlite',
     write: createGroupCommit(kysely),
-    read: async <R>(query: CompiledQuery) =>
-      reader
-        ? (reader.prepare(query.sql).all(...(query.parameters as unknown[])) as R[])
-        : (await kysely.executeQuery<R>(query)).rows,
+    read: async <R>(query: CompiledQuery) => {
+      if (!reader || !snapshot) return (await kysely.executeQuery<R>(query)).rows;
+      snapshot.open();
+      return reader.prepare(query.sql).all(...(query.parameters as unknown[])) as R[];
+    },
     async close() {
       await kysely.destroy();
       reader?.close();
@@ -95,6 +105,32 @@ async function retryOnUniqueViolation<T>(fn: () => Promise<T>, attempts = 3): Pr
 }
 
 const STATEMENT_CACHE_MAX = 500;
+const DEFAULT_CACHE_MB = 64;
+
+/**
+ * Starting a read transaction costs more than a small indexed read (WAL index locks), so the
+ * reads of one event-loop turn share one, ended before the next turn: a request that arrives
+ * after a write was answered always sees it.
+ */
+function createTickSnapshot(reader: SQLite.Database) {
+  let open = false;
+  const end = () => {
+    open = false;
+    try {
+      reader.exec('COMMIT');
+    } catch {
+      // nothing was read (the transaction never started) or the connection is closing
+    }
+  };
+  return {
+    open() {
+      if (open) return;
+      reader.exec('BEGIN');
+      open = true;
+      setImmediate(end);
+    },
+  };
+}
 
 /**
  * Kysely prepares every query anew; on hot paths preparing costs as much as running. This

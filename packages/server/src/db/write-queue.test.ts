@@ -53,4 +53,21 @@ describe.each(testDatabases())('db.write on %s', (kind) => {
       .executeTakeFirst();
     expect(row?.id).toBe('visible');
   });
+
+  it('db.read sees every write answered before the read was asked', async () => {
+    const readIds = async () =>
+      (await db.read<{ id: string }>(db.kysely.selectFrom('outbox').select('id').compile())).map((r) => r.id);
+    const before = await readIds();
+    // a read opens the turn's snapshot; the write commits in a later turn, like a request after it
+    await db.write(insert('after-read'));
+    await new Promise((r) => setImmediate(r));
+    const after = await readIds();
+    expect(before).not.toContain('after-read');
+    expect(after).toContain('after-read');
+    for (let i = 0; i < 5; i++) {
+      await db.write(insert(`loop-${i}`));
+      await new Promise((r) => setImmediate(r));
+      expect(await readIds()).toContain(`loop-${i}`);
+    }
+  });
 });

@@ -23,3 +23,17 @@ export {
 export { truncateIp } from './ip.ts';
 export { createMerkleAccumulator, hashRecord, hashStoredRecord, merkleRoot } from './ledger-hash.ts';
 export * from './types.ts';
+export type {
+  BannerConfig,
+  BannerEventType,
+  BannerInteraction,
+  BannerLabels,
+  BannerPurpose,
+  BannerTexts,
+  BannerVendor,
+  CollectConsentBody,
+  CollectEventBody,
+  CollectIdentifyBody,
+  CollectIdentifyResult,
+} from './collect.ts';
+export { bannerEventTypes, bannerInteractions, DEFAULT_CHOICE_DAYS, MAX_CHOICE_DAYS } from './collect.ts';

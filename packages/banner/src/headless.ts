@@ -1,0 +1,4 @@
+/** Entry point of assent-headless.js: consent logic and the page API, no UI. */
+import { start } from './start.ts';
+
+start();

@@ -5,6 +5,8 @@ export const errorCodes = {
   invalid_cursor: { status: 400, title: 'The cursor is not valid' },
   unauthorized: { status: 401, title: 'A valid API key is required' },
   forbidden: { status: 403, title: "The key's role does not allow this" },
+  origin_not_allowed: { status: 403, title: "The origin is not one of the property's domains" },
+  invalid_token: { status: 401, title: 'The token is invalid or expired' },
   not_found: { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
   idempotency_conflict: { status: 409, title: 'The Idempotency-Key was used with another request' },

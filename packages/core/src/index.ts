@@ -1,5 +1,19 @@
 export { canonicalJson } from './canonical-json.ts';
 export type {
+  BannerConfig,
+  BannerEventType,
+  BannerInteraction,
+  BannerLabels,
+  BannerPurpose,
+  BannerTexts,
+  BannerVendor,
+  CollectConsentBody,
+  CollectEventBody,
+  CollectIdentifyBody,
+  CollectIdentifyResult,
+} from './collect.ts';
+export { bannerEventTypes, bannerInteractions, DEFAULT_CHOICE_DAYS, MAX_CHOICE_DAYS } from './collect.ts';
+export type {
   ContactQuestion,
   Decision,
   DecisionReason,
@@ -23,17 +37,3 @@ export {
 export { truncateIp } from './ip.ts';
 export { createMerkleAccumulator, hashRecord, hashStoredRecord, merkleRoot } from './ledger-hash.ts';
 export * from './types.ts';
-export type {
-  BannerConfig,
-  BannerEventType,
-  BannerInteraction,
-  BannerLabels,
-  BannerPurpose,
-  BannerTexts,
-  BannerVendor,
-  CollectConsentBody,
-  CollectEventBody,
-  CollectIdentifyBody,
-  CollectIdentifyResult,
-} from './collect.ts';
-export { bannerEventTypes, bannerInteractions, DEFAULT_CHOICE_DAYS, MAX_CHOICE_DAYS } from './collect.ts';

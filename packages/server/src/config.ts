@@ -19,6 +19,10 @@ export interface Config {
   logLevel: string;
   /** Seconds between ledger checkpoints (0 disables the background job). */
   checkpointInterval: number;
+  /** Collect API writes per minute per IP and property (reads: ten times as many). */
+  collectRateLimit: number;
+  /** Behind a reverse proxy: take the client IP from X-Forwarded-For. */
+  trustProxy: boolean;
   /** Keep full IP addresses instead of truncating them (default: truncate). */
   keepFullIp: boolean;
 }
@@ -64,6 +68,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     logLevel: env.LOG_LEVEL || 'info',
     checkpointInterval: int(env, 'CHECKPOINT_INTERVAL', 300, 0),
     keepFullIp: env.ASSENT_KEEP_FULL_IP === '1',
+    collectRateLimit: int(env, 'COLLECT_RATE_LIMIT', 120, 1),
+    trustProxy: env.TRUST_PROXY === '1',
     ...overrides,
   };
   if (config.bootstrapKey && config.bootstrapKey.length < 24) {

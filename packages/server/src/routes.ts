@@ -1,7 +1,10 @@
 import type { AppDeps } from './app-deps.ts';
+import { registerDemoRoutes } from './demo/demo-page.ts';
 import { registerApiKeyRoutes } from './features/api-keys/api-key-routes.ts';
 import { registerAuditRoutes } from './features/audit/audit-routes.ts';
 import { registerCatalogRoutes } from './features/catalog/catalog-routes.ts';
+import { registerBannerStatsRoutes } from './features/collect/banner-stats-routes.ts';
+import { registerCollectRoutes } from './features/collect/collect-routes.ts';
 import { registerConsentRoutes } from './features/consents/consent-routes.ts';
 import { registerDecisionRoutes } from './features/decision/decision-routes.ts';
 import { registerLedgerRoutes } from './features/ledger/ledger-routes.ts';
@@ -23,4 +26,7 @@ export function registerRoutes(app: HttpApp, deps: AppDeps) {
   registerLedgerRoutes(app, deps);
   registerDecisionRoutes(app, deps);
   registerAuditRoutes(app, deps);
+  registerCollectRoutes(app, deps);
+  registerBannerStatsRoutes(app, deps);
+  registerDemoRoutes(app, deps);
 }

@@ -51,6 +51,7 @@ export async function createServer(
     bodyLimit: config.bodyLimit,
     logger: opts.logger ?? loggerOptions(config.logLevel),
     publicUrl: config.publicUrl,
+    trustProxy: config.trustProxy,
   });
   registerAuth(app, createApiKeyStore(db.kysely));
   registerRoutes(app, deps);

@@ -149,6 +149,23 @@ export interface OutboxTable {
   delivered_at: string | null;
 }
 
+export interface PropertyKeyTable {
+  publishable_key: string;
+  workspace_id: string;
+  property_id: string;
+  created_at: string;
+}
+
+export interface BannerEventTable {
+  workspace_id: string;
+  property_id: string;
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  variant: string;
+  type: string;
+  count: number;
+}
+
 export interface IdempotencyKeyTable {
   workspace_id: string;
   key: string;
@@ -172,4 +189,6 @@ export interface Database {
   checkpoints: CheckpointTable;
   outbox: OutboxTable;
   idempotency_keys: IdempotencyKeyTable;
+  property_keys: PropertyKeyTable;
+  banner_events: BannerEventTable;
 }

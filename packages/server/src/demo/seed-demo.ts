@@ -15,6 +15,11 @@ l'usage du site, et des cookies publicitaires pour vous proposer des offres pert
 Vous pouvez accepter, refuser ou choisir, et changer d'avis à tout moment via le lien « Vos choix » en bas de
 chaque page.</p>`;
 
+const BANNER_ID = `<p><strong>Acme menghargai privasi Anda.</strong> Kami menggunakan cookie yang diperlukan agar situs ini
+berfungsi. Dengan persetujuan Anda, kami juga menggunakan cookie analitik untuk memahami cara situs digunakan, dan
+cookie pemasaran untuk menampilkan penawaran yang relevan di situs lain. Anda dapat menerima, menolak, atau memilih,
+dan mengubah pilihan kapan saja melalui tautan "Pilihan privasi" di bagian bawah setiap halaman.</p>`;
+
 /** Seeds the demo workspace's catalog; does nothing when the brand `acme` is already there. */
 export async function seedDemo(db: Db, workspaceId: string): Promise<void> {
   const actor: Actor = { workspaceId, actor: 'system', requestId: 'seed-demo' };
@@ -33,6 +38,7 @@ export async function seedDemo(db: Db, workspaceId: string): Promise<void> {
       brandKey: 'acme',
       type: 'web',
       domains: ['localhost', '127.0.0.1', 'acme.example'],
+      settings: { banner: { privacyPolicyUrl: 'https://acme.example/privacy', defaultLanguage: 'en' } },
     });
     await catalog.create(trx, actor, 'purpose', {
       key: 'necessary',
@@ -41,6 +47,17 @@ export async function seedDemo(db: Db, workspaceId: string): Promise<void> {
       legalBasis: 'contract',
       category: 'necessary',
       consentMode: ['security_storage', 'functionality_storage'],
+      translations: {
+        fr: {
+          name: 'Strictement nécessaires',
+          description:
+            'Assurent la sécurité et le fonctionnement du site : connexion, panier, lutte contre la fraude.',
+        },
+        id: {
+          name: 'Sangat diperlukan',
+          description: 'Menjaga situs tetap aman dan berfungsi: masuk akun, keranjang, pencegahan penipuan.',
+        },
+      },
     });
     await catalog.create(trx, actor, 'purpose', {
       key: 'analytics',
@@ -51,6 +68,16 @@ export async function seedDemo(db: Db, workspaceId: string): Promise<void> {
       consentMode: ['analytics_storage'],
       tcfPurposes: [8, 9],
       expiresAfterDays: 395,
+      translations: {
+        fr: {
+          name: "Mesure d'audience",
+          description: 'Compte les visites et mesure l’usage des pages, pour améliorer le site.',
+        },
+        id: {
+          name: 'Pengukuran audiens',
+          description: 'Menghitung kunjungan dan mengukur penggunaan halaman untuk meningkatkan situs.',
+        },
+      },
     });
     await catalog.create(trx, actor, 'purpose', {
       key: 'marketing',
@@ -63,6 +90,16 @@ export async function seedDemo(db: Db, workspaceId: string): Promise<void> {
       expiresAfterDays: 395,
       sale: true,
       sharing: true,
+      translations: {
+        fr: {
+          name: 'Publicité personnalisée',
+          description: 'Vous montre des offres Acme sur d’autres sites et mesure leur efficacité.',
+        },
+        id: {
+          name: 'Iklan yang dipersonalisasi',
+          description: 'Menampilkan penawaran Acme di situs lain dan mengukur kinerjanya.',
+        },
+      },
     });
     await catalog.create(trx, actor, 'vendor', {
       key: 'google-analytics',
@@ -109,5 +146,6 @@ export async function seedDemo(db: Db, workspaceId: string): Promise<void> {
     });
     await createNoticeVersion(trx, actor, banner.id, { language: 'en', content: BANNER_EN });
     await createNoticeVersion(trx, actor, banner.id, { language: 'fr', content: BANNER_FR });
+    await createNoticeVersion(trx, actor, banner.id, { language: 'id', content: BANNER_ID });
   });
 }

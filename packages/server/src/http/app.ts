@@ -10,6 +10,7 @@ export interface HttpOptions {
   bodyLimit: number;
   logger: FastifyServerOptions['logger'];
   publicUrl: string;
+  trustProxy?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
@@ -26,6 +27,7 @@ export async function createHttpApp(opts: HttpOptions) {
     },
     ajv: { customOptions: { removeAdditional: false } },
     return503OnClosing: true,
+    trustProxy: opts.trustProxy ?? false,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -76,6 +78,11 @@ export async function createHttpApp(opts: HttpOptions) {
         { name: 'consents', description: 'The consent ledger' },
         { name: 'decision', description: 'May we? The one decision' },
         { name: 'audit', description: 'Who did what' },
+        {
+          name: 'collect',
+          description:
+            "The Collect API of the browser banner: no API key; a property's publishable key, CORS for its domains, rate limits per IP",
+        },
       ],
     },
   });

@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as initial from './20261123T1800-initial.ts';
+import * as collect from './20261125T1800-collect.ts';
 
 /** Every migration, in order. Add new files here; never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
   '20261123T1800-initial': initial,
+  '20261125T1800-collect': collect,
 };

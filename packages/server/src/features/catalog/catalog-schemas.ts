@@ -82,6 +82,18 @@ const dataProps = {
     expiresAfterDays: Nullable(Type.Integer({ minimum: 1, maximum: 36500 }), 'A grant expires after this.'),
     sale: Type.Boolean({ description: 'Processing for this purpose is a sale (CCPA); GPC opts out.' }),
     sharing: Type.Boolean({ description: 'Processing for this purpose is sharing (CPRA); GPC opts out.' }),
+    translations: Type.Record(
+      Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' }),
+      Type.Object(
+        { name: Type.Optional(Name), description: Type.Optional(Text) },
+        { additionalProperties: false },
+      ),
+      {
+        maxProperties: 100,
+        description:
+          'Name and description per language code, shown by the banner, e.g. `{"fr": {"name": "Mesure d\'audience"}}`.',
+      },
+    ),
   },
   vendor: {
     purposes: UniqueArray(Key, { maxItems: 200 }),
@@ -114,6 +126,7 @@ const defaults = {
     expiresAfterDays: null,
     sale: false,
     sharing: false,
+    translations: {},
   },
   vendor: { purposes: [], privacyPolicyUrl: null, tcfVendorId: null, cookies: [] },
   topic: { parentKey: null, brandKey: null, description: '' },
@@ -173,6 +186,10 @@ const views = {
     ...dataProps.property,
     secretsSet: Type.Array(Type.String(), {
       description: 'Paths of the write-only settings that are set, e.g. `authToken`.',
+    }),
+    publishableKey: Type.String({
+      description:
+        'The public key of the Collect API for this property (`/c/{publishableKey}/...`): safe to put in a web page.',
     }),
   }),
   purpose: Type.Object({ ...Common, ...dataProps.purpose }),
@@ -240,6 +257,7 @@ export interface PurposeData {
   expiresAfterDays: number | null;
   sale: boolean;
   sharing: boolean;
+  translations: Record<string, { name?: string; description?: string }>;
 }
 export interface VendorData {
   purposes: string[];

@@ -2,8 +2,9 @@ import { AssentError, type FieldError } from '@assent/core';
 import type { Static } from '@sinclair/typebox';
 import type { Executor } from '../../db/transaction.ts';
 import { type Actor, auditEntry } from '../../http/context.ts';
-import { newId } from '../../shared/ids.ts';
+import { newId, newPublishableKey } from '../../shared/ids.ts';
 import { audit } from '../audit/audit-log.ts';
+import { bannerSettingsErrors } from '../collect/banner-settings.ts';
 import { emit } from '../outbox/outbox.ts';
 import {
   type CatalogData,
@@ -35,6 +36,17 @@ function split<K extends CatalogKind>(item: CatalogItem<K>): CatalogData[K] {
   return data as unknown as CatalogData[K];
 }
 
+async function publishableKeys(exec: Executor, workspaceId: string, ids: string[]) {
+  if (!ids.length) return new Map<string, string>();
+  const rows = await exec
+    .selectFrom('property_keys')
+    .select(['property_id', 'publishable_key'])
+    .where('workspace_id', '=', workspaceId)
+    .where('property_id', 'in', ids)
+    .execute();
+  return new Map(rows.map((r) => [r.property_id, r.publishable_key]));
+}
+
 /** The column that indexes a kind's main reference: a property's brand, a topic's parent. */
 function parentKeyOf(kind: CatalogKind, data: object): string | null {
   if (kind === 'property') return (data as CatalogData['property']).brandKey;
@@ -47,6 +59,8 @@ function normalize(kind: CatalogKind, data: Record<string, unknown>) {
     const p = data as unknown as CatalogData['property'];
     p.domains = [...new Set(p.domains.map((d) => d.toLowerCase().replace(/\.$/, '')))];
     p.settings = dropNullSecrets(p.settings) as Record<string, unknown>;
+    const errors = bannerSettingsErrors(p.settings.banner);
+    if (errors.length) throw unprocessable(errors);
   }
 }
 
@@ -132,9 +146,15 @@ export function createCatalogService(db: Executor) {
     items: CatalogItem<K>[],
   ): Promise<CatalogView<K>[]> {
     if (kind === 'property') {
+      const keys = await publishableKeys(
+        exec,
+        workspaceId,
+        items.map((i) => i.id),
+      );
       return items.map((item) => {
         const { settings, secretsSet } = redactSettings((item as CatalogItem<'property'>).settings);
-        return { ...item, settings, secretsSet } as unknown as CatalogView<K>;
+        const publishableKey = keys.get(item.id) ?? '';
+        return { ...item, settings, secretsSet, publishableKey } as unknown as CatalogView<K>;
       });
     }
     if (kind === 'notice') {
@@ -213,6 +233,17 @@ export function createCatalogService(db: Executor) {
         data,
         parentKey: parentKeyOf(kind, data),
       });
+      if (kind === 'property') {
+        await trx
+          .insertInto('property_keys')
+          .values({
+            publishable_key: newPublishableKey(),
+            workspace_id: actor.workspaceId,
+            property_id: row.id,
+            created_at: row.created_at,
+          })
+          .execute();
+      }
       const view = await viewOf(trx, actor.workspaceId, kind, toItem<K>(row));
       await record(trx, actor, kind, row.id, 'create', view);
       return view;

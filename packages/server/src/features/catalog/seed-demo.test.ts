@@ -12,7 +12,7 @@ describe.each(testDatabases())('the demo catalog on %s', (kind) => {
   });
   afterAll(() => s.close());
 
-  it('seeds a brand, a site, purposes, vendors, topics and a banner in two languages', async () => {
+  it('seeds a brand, a site, purposes, vendors, topics and a banner in three languages', async () => {
     const store = createCatalogStore(s.deps.db.kysely);
     const ws = s.workspaceId;
     expect(await store.byKey(ws, 'brand', 'acme')).toMatchObject({
@@ -39,6 +39,7 @@ describe.each(testDatabases())('the demo catalog on %s', (kind) => {
       sale: true,
       sharing: true,
     });
+    expect((await store.purpose(ws, 'analytics'))?.translations.id?.name).toBe('Pengukuran audiens');
     expect((await store.list(ws, 'vendor')).length).toBeGreaterThanOrEqual(1);
     expect((await store.list(ws, 'topic')).map((t) => t.key).sort()).toEqual([
       'newsletter',
@@ -52,7 +53,7 @@ describe.each(testDatabases())('the demo catalog on %s', (kind) => {
 
     const banner = (await s.call({ method: 'GET', url: '/v1/notices' })).json().items[0];
     expect(banner).toMatchObject({ key: 'acme-banner', kind: 'banner' });
-    expect(Object.keys(banner.latestVersions).sort()).toEqual(['en', 'fr']);
+    expect(Object.keys(banner.latestVersions).sort()).toEqual(['en', 'fr', 'id']);
     const v = await store.noticeVersion(ws, banner.latestVersions.fr.id);
     expect(v?.content).toContain('cookies');
   });

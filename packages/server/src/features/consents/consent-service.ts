@@ -202,6 +202,27 @@ export function createConsentService(deps: AppDeps) {
     await applyToState(trx, subjectId, rows.map(toLedgerRecord));
   }
 
+  /**
+   * Merges `fromId` into `intoId`: identifiers and history follow the survivor, attributes are
+   * combined (the survivor's win), both states are rebuilt. Both must be live subjects.
+   */
+  async function mergeSubjects(trx: Executor, actor: Actor, intoId: string, fromId: string) {
+    const into = await subjects.store.require(actor.workspaceId, intoId, trx);
+    const from = await subjects.store.require(actor.workspaceId, fromId, trx);
+    if (into.id === from.id) throw new AssentError('unprocessable', 'A subject cannot be merged into itself');
+    if (into.mergedInto || from.mergedInto)
+      throw new AssentError('conflict', 'One of the subjects was already merged');
+    await subjects.store.merge(trx, actor.workspaceId, into.id, from.id);
+    await subjects.store.setAttributes(trx, actor.workspaceId, into.id, {
+      ...from.attributes,
+      ...into.attributes,
+    });
+    await rebuildState(trx, actor.workspaceId, into.id);
+    await rebuildState(trx, actor.workspaceId, from.id);
+    await emit(trx, actor.workspaceId, 'subject.merged', { subjectId: into.id, mergedId: from.id });
+    await audit(trx, auditEntry(actor, 'subject.merge', 'subject', into.id));
+  }
+
   async function recordById(workspaceId: string, id: string): Promise<LedgerRecord> {
     const row = await db
       .selectFrom('consent_records')
@@ -213,7 +234,7 @@ export function createConsentService(deps: AppDeps) {
     return toLedgerRecord(row as RecordRow);
   }
 
-  return { record, rebuildState, recordById, subjects };
+  return { record, rebuildState, mergeSubjects, recordById, subjects };
 }
 
 export type ConsentService = ReturnType<typeof createConsentService>;

@@ -155,22 +155,8 @@ export function registerSubjectRoutes(app: HttpApp, deps: AppDeps) {
     async (req) => {
       const a = actorOf(req);
       return deps.db.write(async (trx) => {
-        const into = await subjects.store.require(a.workspaceId, req.params.id, trx);
-        const from = await subjects.store.require(a.workspaceId, req.body.from, trx);
-        if (into.id === from.id)
-          throw new AssentError('unprocessable', 'A subject cannot be merged into itself');
-        if (into.mergedInto || from.mergedInto)
-          throw new AssentError('conflict', 'One of the subjects was already merged');
-        await subjects.store.merge(trx, a.workspaceId, into.id, from.id);
-        await subjects.store.setAttributes(trx, a.workspaceId, into.id, {
-          ...from.attributes,
-          ...into.attributes,
-        });
-        await consents.rebuildState(trx, a.workspaceId, into.id);
-        await consents.rebuildState(trx, a.workspaceId, from.id);
-        await emit(trx, a.workspaceId, 'subject.merged', { subjectId: into.id, mergedId: from.id });
-        await audit(trx, auditEntry(a, 'subject.merge', 'subject', into.id));
-        return subjects.store.require(a.workspaceId, into.id, trx);
+        await consents.mergeSubjects(trx, a, req.params.id, req.body.from);
+        return subjects.store.require(a.workspaceId, req.params.id, trx);
       });
     },
   );

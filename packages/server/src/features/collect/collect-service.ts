@@ -1,0 +1,212 @@
+import {
+  AssentError,
+  type CollectConsentBody,
+  type CollectEventBody,
+  type CollectIdentifyResult,
+  type FieldError,
+  type Identifier,
+} from '@assent/core';
+import type { AppDeps } from '../../app-deps.ts';
+import type { Executor } from '../../db/transaction.ts';
+import { type Actor, auditEntry } from '../../http/context.ts';
+import { idempotent } from '../../http/idempotency.ts';
+import { audit } from '../audit/audit-log.ts';
+import { createCatalogStore } from '../catalog/catalog-store.ts';
+import { createConsentService } from '../consents/consent-service.ts';
+import { verifySubjectToken } from '../subjects/subject-token.ts';
+import type { CollectProperty } from './banner-config.ts';
+
+/** Identifier types a browser may hold without naming a person: a visitor made only of these may be merged. */
+const ANONYMOUS_TYPES = new Set(['anonymous_id', 'device_id']);
+
+export interface CollectContext {
+  requestId: string;
+  ip: string;
+  userAgent: string | undefined;
+  idempotencyKey: string | undefined;
+}
+
+const unprocessable = (errors: FieldError[]) =>
+  new AssentError('unprocessable', errors.map((e) => e.detail).join('; '), errors);
+
+/** The browser side of the ledger: banner choices, identify, and the banner's counters. */
+export function createCollectService(deps: AppDeps) {
+  const db = deps.db.kysely;
+  const consents = createConsentService(deps);
+  const subjects = consents.subjects;
+  const actorFor = (cp: CollectProperty, requestId: string): Actor => ({
+    workspaceId: cp.workspaceId,
+    actor: `banner:${cp.property.key}`,
+    requestId,
+  });
+  const anonymous = (value: string): Identifier => ({ type: 'anonymous_id', value });
+
+  /**
+   * Ties the visitor's anonymous id to the known subject: linked when free, and a visitor made
+   * only of anonymous ids is merged in (its earlier choices follow). An id held by another known
+   * person (a shared device) is left alone.
+   */
+  async function linkVisitor(trx: Executor, actor: Actor, subjectId: string, anonymousId: string) {
+    const owner = await subjects.find(actor.workspaceId, anonymous(anonymousId), trx);
+    if (owner === subjectId) return;
+    if (!owner) {
+      await subjects.store.addIdentifier(trx, actor.workspaceId, subjectId, anonymous(anonymousId));
+      return;
+    }
+    const visitor = await subjects.store.require(actor.workspaceId, owner, trx);
+    if (visitor.identifiers.every((i) => ANONYMOUS_TYPES.has(i.type))) {
+      await consents.mergeSubjects(trx, actor, subjectId, owner);
+    }
+  }
+
+  async function survivorOf(trx: Executor, workspaceId: string, subjectId: string) {
+    const s = await subjects.store.require(workspaceId, subjectId, trx);
+    return s.mergedInto ?? s.id;
+  }
+
+  async function noticeVersion(cp: CollectProperty, id: string) {
+    const v = await createCatalogStore(db).noticeVersion(cp.workspaceId, id);
+    const notice = v && (await createCatalogStore(db).byId(cp.workspaceId, 'notice', v.noticeId));
+    if (!v || !notice || notice.kind !== 'banner') {
+      throw unprocessable([
+        { pointer: '/noticeVersionId', detail: 'not a version of a banner notice of this workspace' },
+      ]);
+    }
+    return v;
+  }
+
+  return {
+    /** Records a banner choice in the ledger (source `banner`, scope: the property), idempotently. */
+    async recordChoice(cp: CollectProperty, body: CollectConsentBody, ctx: CollectContext) {
+      const version = await noticeVersion(cp, body.noticeVersionId);
+      const purposes = await createCatalogStore(db).list(cp.workspaceId, 'purpose', {});
+      const byKey = new Map(purposes.map((p) => [p.key, p]));
+      const errors: FieldError[] = [];
+      const decisions: { target: { type: 'purpose'; key: string }; state: 'granted' | 'denied' }[] = [];
+      for (const [key, granted] of Object.entries(body.decisions)) {
+        const p = byKey.get(key);
+        if (!p) {
+          errors.push({ pointer: `/decisions/${key}`, detail: `No purpose with key "${key}"` });
+          continue;
+        }
+        if (p.category === 'necessary') continue; // not consent-based: nothing to record
+        // GPC is an opt-out of sale and sharing that no click in the banner overrides
+        const denied = body.gpc && (p.sale || p.sharing);
+        decisions.push({
+          target: { type: 'purpose', key },
+          state: granted && !denied ? 'granted' : 'denied',
+        });
+      }
+      if (errors.length) throw unprocessable(errors);
+      if (!decisions.length) {
+        throw unprocessable([{ pointer: '/decisions', detail: 'no consent-based purpose to record' }]);
+      }
+      const claims = body.subjectToken
+        ? await verifySubjectToken(deps.signer, body.subjectToken, {
+            audience: 'banner',
+            workspaceId: cp.workspaceId,
+          })
+        : null;
+      const actor = actorFor(cp, ctx.requestId);
+      const scope = {
+        workspaceId: cp.workspaceId,
+        key: ctx.idempotencyKey,
+        route: `collect:${cp.publishableKey}`,
+        body,
+      };
+      return idempotent(deps.db, scope, async (trx) => {
+        let subject: { id: string } | { identifiers: Identifier[] };
+        if (claims) {
+          const id = await survivorOf(trx, cp.workspaceId, claims.subjectId);
+          await linkVisitor(trx, actor, id, body.anonymousId);
+          subject = { id: await survivorOf(trx, cp.workspaceId, id) };
+        } else subject = { identifiers: [anonymous(body.anonymousId)] };
+        const { records } = await consents.record(trx, actor, {
+          subject,
+          decisions,
+          source: 'banner',
+          scope: { property: cp.property.key },
+          evidence: {
+            noticeVersionId: version.id,
+            language: body.language,
+            uiVariant: cp.settings.variant,
+            interaction: body.interaction,
+            gpc: body.gpc,
+            ipAddress: ctx.ip,
+            ...(ctx.userAgent ? { userAgent: ctx.userAgent.slice(0, 1000) } : {}),
+          },
+        });
+        return { status: 201, body: { recorded: records.length } };
+      });
+    },
+
+    /**
+     * Links the visitor to the person a subject token names and answers that person's choices in
+     * this property's consent group (or this property alone), newest per purpose.
+     */
+    async identify(
+      cp: CollectProperty,
+      token: string,
+      anonymousId: string,
+      requestId: string,
+    ): Promise<CollectIdentifyResult> {
+      const claims = await verifySubjectToken(deps.signer, token, {
+        audience: 'banner',
+        workspaceId: cp.workspaceId,
+      });
+      const actor = actorFor(cp, requestId);
+      const subjectId = await deps.db.write(async (trx) => {
+        const id = await survivorOf(trx, cp.workspaceId, claims.subjectId);
+        await linkVisitor(trx, actor, id, anonymousId);
+        await audit(trx, auditEntry(actor, 'consent.read', 'subject', id));
+        return id;
+      });
+      const group = cp.property.consentGroup;
+      const properties = group
+        ? (await createCatalogStore(db).list(cp.workspaceId, 'property', {}))
+            .filter((p) => p.consentGroup === group)
+            .map((p) => p.key)
+        : [cp.property.key];
+      const rows = await db
+        .selectFrom('consent_state')
+        .select(['target_key', 'state', 'occurred_at'])
+        .where('workspace_id', '=', cp.workspaceId)
+        .where('subject_id', '=', subjectId)
+        .where('target_type', '=', 'purpose')
+        .where('scope_type', '=', 'property')
+        .where('scope_key', 'in', properties)
+        .orderBy('occurred_at')
+        .execute();
+      const decisions: Record<string, boolean> = {};
+      let decidedAt: string | null = null;
+      for (const r of rows) {
+        decisions[r.target_key] = r.state === 'granted';
+        decidedAt = r.occurred_at;
+      }
+      return { decisions, decidedAt };
+    },
+
+    /** Counts one banner beacon for the property, its variant and the day (UTC). */
+    async countEvent(cp: CollectProperty, event: CollectEventBody): Promise<void> {
+      const row = {
+        workspace_id: cp.workspaceId,
+        property_id: cp.property.id,
+        day: new Date().toISOString().slice(0, 10),
+        variant: event.variant ?? cp.settings.variant,
+        type: event.type,
+        count: 1,
+      };
+      await deps.db.write((trx) =>
+        trx
+          .insertInto('banner_events')
+          .values(row)
+          .onConflict((oc) =>
+            oc
+              .columns(['workspace_id', 'property_id', 'day', 'variant', 'type'])
+              .doUpdateSet((eb) => ({ count: eb('banner_events.count', '+', 1) })),
+          )
+          .execute(),
+      );
+    },
+  };
+}

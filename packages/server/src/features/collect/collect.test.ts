@@ -1,0 +1,311 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabases } from '../../../test/support/test-database.ts';
+import { startTestServer, type TestServer } from '../../../test/support/test-server.ts';
+import { seedDemo } from '../../demo/seed-demo.ts';
+
+const ORIGIN = 'https://www.acme.example';
+
+describe.each(testDatabases())('the Collect API on %s', (kind) => {
+  let s: TestServer;
+  let pk: string;
+  let config: {
+    languages: Record<string, { noticeVersionId: string; body: string; labels: { acceptAll: string } }>;
+    revision: string;
+  };
+  beforeAll(async () => {
+    s = await startTestServer(kind, { COLLECT_RATE_LIMIT: '20' });
+    await seedDemo(s.deps.db, s.workspaceId);
+    const props = (await s.call({ method: 'GET', url: '/v1/properties' })).json();
+    pk = props.items.find((p: { key: string }) => p.key === 'acme-web').publishableKey;
+    config = (await collect('GET', 'config')).json();
+  });
+  afterAll(() => s.close());
+
+  let ip = 0;
+  /** Each call comes from its own address unless one is given, so rate limits stay out of the way. */
+  function collect(
+    method: 'GET' | 'POST' | 'OPTIONS',
+    path: string,
+    opts: { payload?: unknown; headers?: Record<string, string>; ip?: string } = {},
+  ) {
+    return s.call({
+      method,
+      url: `/c/${pk}/${path}`,
+      key: null,
+      payload: opts.payload as object,
+      remoteAddress: opts.ip ?? `198.51.100.${(ip++ % 250) + 1}`,
+      headers: { origin: ORIGIN, ...opts.headers },
+    });
+  }
+  const choice = (over: object = {}) => ({
+    anonymousId: `anon-${Math.random().toString(36).slice(2, 12)}`,
+    decisions: { analytics: true, marketing: false },
+    noticeVersionId: config.languages.fr.noticeVersionId,
+    language: 'fr',
+    interaction: 'custom',
+    gpc: false,
+    ...over,
+  });
+  const recordsOf = async (anonymousId: string) =>
+    s.deps.db.kysely
+      .selectFrom('consent_records as r')
+      .innerJoin('subject_identifiers as i', 'i.subject_id', 'r.subject_id')
+      .selectAll('r')
+      .where('i.type', '=', 'anonymous_id')
+      .where('i.value', '=', anonymousId)
+      .orderBy('r.seq')
+      .execute();
+
+  it('gives every property a publishable key and serves its banner configuration', async () => {
+    expect(pk).toMatch(/^pk_[A-Za-z0-9]{24}$/);
+    const res = await collect('GET', 'config');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
+    expect(res.headers['cache-control']).toMatch(/max-age=\d+/);
+    const c = res.json();
+    expect(Object.keys(c.languages).sort()).toEqual(['en', 'fr', 'id']);
+    expect(c.languages.fr.labels.acceptAll).toBe('Tout accepter');
+    expect(c.languages.id.purposes.analytics.name).toBe('Pengukuran audiens');
+    expect(c.purposes.map((p: { key: string }) => p.key)).toEqual(['necessary', 'analytics', 'marketing']);
+    expect(c.purposes[2]).toMatchObject({
+      sale: true,
+      consentMode: ['ad_storage', 'ad_user_data', 'ad_personalization'],
+    });
+    expect(c.purposes[1].vendors[0]).toMatchObject({ key: 'google-analytics', cookies: ['_ga', '_gid'] });
+    expect(c.theme.primary).toBe('#0a58ca');
+    expect(c.endpoint).toBe(`${s.deps.config.publicUrl}/c/${pk}`);
+    const again = await collect('GET', 'config', {
+      headers: { 'if-none-match': res.headers.etag as string },
+    });
+    expect(again.statusCode).toBe(304);
+  });
+
+  it('serves the banner script with the configuration in front, and a versioned URL cached for a year', async () => {
+    const res = await collect('GET', 'banner.js', { headers: { origin: '' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/javascript/);
+    expect(res.body.startsWith(`window.assentConfig={"propertyKey":"${pk}"`)).toBe(true);
+    expect(res.headers['cache-control']).toBe('public, max-age=60');
+    const v = (res.headers.etag as string).slice(1, 13);
+    const versioned = await collect('GET', `banner.js?v=${v}`);
+    expect(versioned.headers['cache-control']).toContain('immutable');
+  });
+
+  it('sanitises the notice HTML it serves', async () => {
+    const notices = (await s.call({ method: 'GET', url: '/v1/notices' })).json().items;
+    const banner = notices.find((n: { key: string }) => n.key === 'acme-banner');
+    const created = await s.call({
+      method: 'POST',
+      url: `/v1/notices/${banner.id}/versions`,
+      payload: { language: 'en', content: '<p>Hi<script>alert(1)</script><img src=x onerror=alert(2)></p>' },
+    });
+    expect(created.statusCode).toBe(201);
+    await new Promise((r) => setTimeout(r, 2100)); // past the config cache
+    const en = (await collect('GET', 'config')).json().languages.en;
+    expect(en.body).toBe('<p>Hialert(1)</p>');
+    expect(en.noticeVersionId).toBe(created.json().id);
+  });
+
+  it('records a banner choice in the ledger with its evidence, refusing GPC-covered purposes', async () => {
+    const body = choice({
+      decisions: { necessary: true, analytics: true, marketing: true },
+      gpc: true,
+      interaction: 'accept_all',
+    });
+    const res = await collect('POST', 'consents', {
+      payload: body,
+      ip: '203.0.113.77',
+      headers: { 'user-agent': 'Mozilla/5.0 (test)' },
+    });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toEqual({ recorded: 2 });
+    const records = await recordsOf(body.anonymousId);
+    expect(records.map((r) => [r.target_key, r.state, r.source, r.scope_type, r.scope_key])).toEqual([
+      ['analytics', 'granted', 'banner', 'property', 'acme-web'],
+      ['marketing', 'denied', 'banner', 'property', 'acme-web'],
+    ]);
+    expect(JSON.parse(records[0].evidence)).toMatchObject({
+      noticeVersionId: config.languages.fr.noticeVersionId,
+      language: 'fr',
+      interaction: 'accept_all',
+      gpc: true,
+      ipAddress: '203.0.113.0',
+      userAgent: 'Mozilla/5.0 (test)',
+      uiVariant: 'default',
+    });
+  });
+
+  it('creates one set of records for a retried choice with the same Idempotency-Key', async () => {
+    const body = choice();
+    const headers = { 'idempotency-key': 'choice-retry-1' };
+    const first = await collect('POST', 'consents', { payload: body, headers });
+    const second = await collect('POST', 'consents', { payload: body, headers });
+    expect([first.statusCode, second.statusCode]).toEqual([201, 201]);
+    expect(await recordsOf(body.anonymousId)).toHaveLength(2);
+  });
+
+  it('refuses bad choices with a problem and writes nothing', async () => {
+    const before = Number(
+      (
+        await s.deps.db.kysely
+          .selectFrom('consent_records')
+          .select((e) => e.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    const cases: [object, number][] = [
+      [choice({ decisions: { nope: true } }), 422],
+      [choice({ decisions: { necessary: true } }), 422],
+      [choice({ noticeVersionId: 'not-a-version' }), 422],
+      [choice({ interaction: 'clicked' }), 400],
+      [choice({ extra: 1 }), 400],
+      [choice({ anonymousId: 'x' }), 400],
+      [choice({ subjectToken: 'forged.token.value' }), 401],
+    ];
+    for (const [payload, status] of cases) {
+      const res = await collect('POST', 'consents', { payload });
+      expect(res.statusCode, JSON.stringify(payload)).toBe(status);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }
+    const after = Number(
+      (
+        await s.deps.db.kysely
+          .selectFrom('consent_records')
+          .select((e) => e.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    expect(after).toBe(before);
+  });
+
+  it('admits only the property domains (and their subdomains), answering preflights', async () => {
+    const ok = await collect('OPTIONS', 'consents', {
+      headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST' },
+    });
+    expect(ok.statusCode).toBe(204);
+    expect(ok.headers['access-control-allow-origin']).toBe('http://localhost:3000');
+    expect(ok.headers['access-control-allow-headers']).toContain('idempotency-key');
+    for (const origin of ['https://evil.example', 'https://acme.example.evil.com', 'null']) {
+      const pre = await collect('OPTIONS', 'consents', { headers: { origin } });
+      expect(pre.statusCode, origin).toBe(403);
+      expect(pre.headers['access-control-allow-origin']).toBeUndefined();
+      const post = await collect('POST', 'consents', { payload: choice(), headers: { origin } });
+      expect(post.statusCode).toBe(403);
+      expect(post.json().type).toBe('/problems/origin-not-allowed');
+    }
+    const noOrigin = await s.call({ method: 'POST', url: `/c/${pk}/consents`, key: null, payload: choice() });
+    expect(noOrigin.statusCode).toBe(403);
+    const unknown = await s.call({
+      method: 'GET',
+      url: '/c/pk_unknown/config',
+      key: null,
+      headers: { origin: ORIGIN },
+    });
+    expect(unknown.statusCode).toBe(404);
+  });
+
+  it('rate limits each address per property, and the server keeps serving others', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      statuses.push(
+        (await collect('POST', 'events', { payload: { type: 'shown' }, ip: '192.0.2.50' })).statusCode,
+      );
+    }
+    expect(statuses.slice(0, 20).every((c) => c === 204)).toBe(true);
+    expect(statuses.slice(20).every((c) => c === 429)).toBe(true);
+    const limited = await collect('POST', 'events', { payload: { type: 'shown' }, ip: '192.0.2.50' });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(
+      (await collect('POST', 'events', { payload: { type: 'shown' }, ip: '192.0.2.51' })).statusCode,
+    ).toBe(204);
+  });
+
+  it('counts beacons sent as text/plain per day and variant', async () => {
+    for (const type of ['shown', 'accept_all', 'reject_all', 'reject_all', 'opened_details']) {
+      const res = await collect('POST', 'events', {
+        payload: JSON.stringify({ type, variant: 'b' }),
+        headers: { 'content-type': 'text/plain;charset=UTF-8' },
+      });
+      expect(res.statusCode).toBe(204);
+    }
+    expect(
+      (
+        await collect('POST', 'events', {
+          payload: '{"type":"bogus"}',
+          headers: { 'content-type': 'text/plain' },
+        })
+      ).statusCode,
+    ).toBe(400);
+    expect(
+      (await collect('POST', 'events', { payload: 'not json', headers: { 'content-type': 'text/plain' } }))
+        .statusCode,
+    ).toBe(400);
+    const stats = await s.call({ method: 'GET', url: '/v1/banner-stats?property=acme-web' });
+    expect(stats.statusCode).toBe(200);
+    const b = stats.json().days.find((d: { variant: string }) => d.variant === 'b');
+    expect(b.counts).toEqual({ shown: 1, accept_all: 1, reject_all: 2, opened_details: 1 });
+    expect(b.acceptRate).toBeCloseTo(1 / 3);
+  });
+
+  it('identify joins the visitor to the person: earlier choices follow, later ones are theirs', async () => {
+    const anon = choice({ decisions: { analytics: true, marketing: false } });
+    expect((await collect('POST', 'consents', { payload: anon })).statusCode).toBe(201);
+    const token = (
+      await s.call({
+        method: 'POST',
+        url: '/v1/subject-tokens',
+        payload: {
+          subject: { identifiers: [{ type: 'email', value: 'ana@example.com' }] },
+          audience: 'banner',
+        },
+      })
+    ).json();
+    const res = await collect('POST', 'identify', {
+      payload: { anonymousId: anon.anonymousId, subjectToken: token.token },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().decisions).toEqual({ analytics: true, marketing: false });
+    const later = choice({
+      anonymousId: 'another-browser-1',
+      decisions: { analytics: false },
+      subjectToken: token.token,
+    });
+    expect((await collect('POST', 'consents', { payload: later })).statusCode).toBe(201);
+    const state = (await s.call({ method: 'GET', url: `/v1/subjects/${token.subjectId}/consents` })).json();
+    expect(state.items.map((r: { target: { key: string }; state: string }) => `${r.target.key}:${r.state}`).sort()).toEqual([
+      'analytics:denied',
+      'marketing:denied',
+    ]);
+    const history = (await s.call({ method: 'GET', url: `/v1/consent-records?subjectId=${token.subjectId}` })).json();
+    expect(history.items).toHaveLength(3);
+    const again = await collect('POST', 'identify', {
+      payload: { anonymousId: 'another-browser-1', subjectToken: token.token },
+    });
+    expect(again.json().decisions).toEqual({ analytics: false, marketing: false });
+    const preferences = (
+      await s.call({
+        method: 'POST',
+        url: '/v1/subject-tokens',
+        payload: { subject: { id: token.subjectId }, audience: 'preferences' },
+      })
+    ).json().token;
+    const wrongAudience = await collect('POST', 'identify', {
+      payload: { anonymousId: anon.anonymousId, subjectToken: preferences },
+    });
+    expect(wrongAudience.statusCode).toBe(401);
+  });
+
+  it('validates banner settings when a property is written', async () => {
+    const props = (await s.call({ method: 'GET', url: '/v1/properties' })).json();
+    const id = props.items.find((p: { key: string }) => p.key === 'acme-web').id;
+    const bad = await s.call({
+      method: 'PATCH',
+      url: `/v1/properties/${id}`,
+      payload: { settings: { banner: { choiceDays: 500, cookieWall: { alternativeUrl: 'ftp://x' } } } },
+    });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().errors.map((e: { pointer: string }) => e.pointer)).toContain(
+      '/settings/banner/choiceDays',
+    );
+  });
+});

@@ -272,11 +272,12 @@ describe.each(testDatabases())('the Collect API on %s', (kind) => {
     });
     expect((await collect('POST', 'consents', { payload: later })).statusCode).toBe(201);
     const state = (await s.call({ method: 'GET', url: `/v1/subjects/${token.subjectId}/consents` })).json();
-    expect(state.items.map((r: { target: { key: string }; state: string }) => `${r.target.key}:${r.state}`).sort()).toEqual([
-      'analytics:denied',
-      'marketing:denied',
-    ]);
-    const history = (await s.call({ method: 'GET', url: `/v1/consent-records?subjectId=${token.subjectId}` })).json();
+    expect(
+      state.items.map((r: { target: { key: string }; state: string }) => `${r.target.key}:${r.state}`).sort(),
+    ).toEqual(['analytics:denied', 'marketing:denied']);
+    const history = (
+      await s.call({ method: 'GET', url: `/v1/consent-records?subjectId=${token.subjectId}` })
+    ).json();
     expect(history.items).toHaveLength(3);
     const again = await collect('POST', 'identify', {
       payload: { anonymousId: 'another-browser-1', subjectToken: token.token },
@@ -307,5 +308,69 @@ describe.each(testDatabases())('the Collect API on %s', (kind) => {
     expect(bad.json().errors.map((e: { pointer: string }) => e.pointer)).toContain(
       '/settings/banner/choiceDays',
     );
+  });
+
+  it("shares a known person's choice across the properties of one consent group", async () => {
+    const props = (await s.call({ method: 'GET', url: '/v1/properties' })).json().items;
+    const web = props.find((p: { key: string }) => p.key === 'acme-web');
+    expect(
+      (await s.call({ method: 'PATCH', url: `/v1/properties/${web.id}`, payload: { consentGroup: 'acme' } }))
+        .statusCode,
+    ).toBe(200);
+    const shop = await s.call({
+      method: 'POST',
+      url: '/v1/properties',
+      payload: {
+        key: 'acme-shop',
+        name: 'shop.acme.example',
+        brandKey: 'acme',
+        type: 'web',
+        domains: ['shop.acme.example'],
+        consentGroup: 'acme',
+      },
+    });
+    expect(shop.statusCode).toBe(201);
+    const token = (
+      await s.call({
+        method: 'POST',
+        url: '/v1/subject-tokens',
+        payload: {
+          subject: { identifiers: [{ type: 'email', value: 'bo@example.com' }] },
+          audience: 'banner',
+        },
+      })
+    ).json().token;
+    const onWeb = choice({
+      anonymousId: 'web-visitor-1',
+      decisions: { analytics: true, marketing: true },
+      subjectToken: token,
+    });
+    expect((await collect('POST', 'consents', { payload: onWeb })).statusCode).toBe(201);
+    await new Promise((r) => setTimeout(r, 2100)); // past the property cache
+    const res = await s.call({
+      method: 'POST',
+      url: `/c/${shop.json().publishableKey}/identify`,
+      key: null,
+      headers: { origin: 'https://shop.acme.example' },
+      payload: { anonymousId: 'shop-visitor-1', subjectToken: token },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().decisions).toEqual({ analytics: true, marketing: true });
+  });
+
+  it('serves the bundles as versioned static files for self-hosting', async () => {
+    const js = (await collect('GET', 'banner.js')).body;
+    const unknown = await s.call({ method: 'GET', url: '/assets/assent-banner.000000000000.js', key: null });
+    expect(unknown.statusCode).toBe(404);
+    const { createBannerAssets } = await import('./banner-assets.ts');
+    const built = await createBannerAssets()();
+    const res = await s.call({
+      method: 'GET',
+      url: `/assets/assent-banner.${built.hashes.banner}.js`,
+      key: null,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toContain('immutable');
+    expect(js.endsWith(res.body)).toBe(true);
   });
 });

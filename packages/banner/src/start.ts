@@ -10,7 +10,9 @@ export function start(ui?: UiFactory): void {
       cfg = JSON.parse(document.getElementById('assent-config')!.textContent!);
     } catch {}
   }
-  if (cfg) createController(cfg, ui);
+  // without texts there is nothing to show: gated elements stay inert, which is the safe side
+  if (cfg && Object.keys(cfg.languages || {}).length) createController(cfg, ui);
+  else if (cfg) console.error('assent: the configuration has no texts (no banner notice version)');
   else
     console.error(
       'assent: no config: set window.assentConfig or <script type="application/json" id="assent-config">',

@@ -115,7 +115,12 @@ export interface CollectConsentBody {
   language: string;
   interaction: BannerInteraction;
   gpc: boolean;
-  /** When known, the subject token given to `assent.identify()`: the choice is also the person's. */
+  /** When the person chose (the browser's clock); a choice delivered late from the queue keeps its place. */
+  decidedAt?: string;
+  /**
+   * When known, the subject token given to `assent.identify()`: the choice is the person's. A
+   * stale token does not lose the choice: it is recorded for the browser's visitor.
+   */
   subjectToken?: string;
 }
 
@@ -125,7 +130,10 @@ export interface CollectIdentifyBody {
   subjectToken: string;
 }
 
-/** What identify answers: the person's current web choices in the property's consent group. */
+/**
+ * What identify answers: the person's current web choices in the property's consent group, made
+ * since the newest material notice version (older ones must be asked again) and not expired.
+ */
 export interface CollectIdentifyResult {
   decisions: Record<string, boolean>;
   /** When the latest of those decisions was recorded; null when the person has none. */

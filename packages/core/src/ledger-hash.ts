@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.ts';
 import type { LedgerRecord } from './types.ts';
 
-const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+// one-shot hashing: a Hash object per call cost more than hashing a record's ~600 bytes
+const sha256 = (data: string | Buffer) => hash('sha256', data, 'hex');
 
 const str = (v: string | null) => JSON.stringify(v);
 
@@ -53,7 +54,7 @@ export function hashRecord(record: Omit<LedgerRecord, 'hash'>): string {
 export function createMerkleAccumulator() {
   const stack: (Buffer | undefined)[] = [];
   let count = 0;
-  const pair = (left: Buffer, right: Buffer) => createHash('sha256').update(left).update(right).digest();
+  const pair = (left: Buffer, right: Buffer) => hash('sha256', Buffer.concat([left, right]), 'buffer');
   return {
     add(hashHex: string) {
       let node = Buffer.from(hashHex, 'hex');

@@ -21,8 +21,11 @@ export interface Config {
   checkpointInterval: number;
   /** Collect API writes per minute per IP and property (reads: ten times as many). */
   collectRateLimit: number;
-  /** Behind a reverse proxy: take the client IP from X-Forwarded-For. */
-  trustProxy: boolean;
+  /**
+   * Behind reverse proxies: how many hops (a number) or which proxy addresses (IPs or CIDRs,
+   * comma-separated) to trust in X-Forwarded-For; false trusts none.
+   */
+  trustProxy: false | number | string;
   /** Keep full IP addresses instead of truncating them (default: truncate). */
   keepFullIp: boolean;
 }
@@ -37,6 +40,16 @@ function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX
     throw new Error(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   }
   return n;
+}
+
+function trustProxyOf(raw: string | undefined): false | number | string {
+  if (!raw || raw === '0') return false;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const list = raw.split(',').map((s) => s.trim());
+  if (list.some((a) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(a))) {
+    throw new Error(`TRUST_PROXY must be a hop count or proxy addresses (IPs or CIDRs, comma-separated), got "${raw}"`);
+  }
+  return list.join(',');
 }
 
 /** The only place that reads the environment; called once by the entry point. */
@@ -69,7 +82,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     checkpointInterval: int(env, 'CHECKPOINT_INTERVAL', 300, 0),
     keepFullIp: env.ASSENT_KEEP_FULL_IP === '1',
     collectRateLimit: int(env, 'COLLECT_RATE_LIMIT', 120, 1),
-    trustProxy: env.TRUST_PROXY === '1',
+    trustProxy: trustProxyOf(env.TRUST_PROXY),
     ...overrides,
   };
   if (config.bootstrapKey && config.bootstrapKey.length < 24) {

@@ -103,6 +103,7 @@ export function createController(cfg: BannerConfig, makeUi?: UiFactory): BannerA
       language: lang,
       interaction,
       gpc,
+      decidedAt: new Date().toISOString(),
       ...(subjectToken && { subjectToken }),
     });
 

@@ -10,7 +10,7 @@ export interface HttpOptions {
   bodyLimit: number;
   logger: FastifyServerOptions['logger'];
   publicUrl: string;
-  trustProxy?: boolean;
+  trustProxy?: false | number | string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
@@ -27,7 +27,7 @@ export async function createHttpApp(opts: HttpOptions) {
     },
     ajv: { customOptions: { removeAdditional: false } },
     return503OnClosing: true,
-    trustProxy: opts.trustProxy ?? false,
+    trustProxy: (opts.trustProxy ?? false) as FastifyServerOptions['trustProxy'],
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -47,7 +47,7 @@ export async function createHttpApp(opts: HttpOptions) {
     const { problem, internal } = problemFromError(err);
     if (internal) req.log.error({ err }, 'unhandled error');
     else if (problem.status >= 500) req.log.warn({ code: problem.code }, problem.detail);
-    if (problem.status === 429) reply.header('retry-after', '1');
+    if (problem.status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', '1');
     return sendProblem(req, reply, problem);
   });
   app.setNotFoundHandler((req, reply) =>

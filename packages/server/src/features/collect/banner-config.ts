@@ -1,10 +1,48 @@
 import { defaultLabels } from '@assent/banner/labels';
-import type { BannerConfig, BannerLabels, BannerPurpose, BannerTexts } from '@assent/core';
+import {
+  AssentError,
+  type BannerConfig,
+  type BannerLabels,
+  type BannerPurpose,
+  type BannerTexts,
+} from '@assent/core';
 import type { Executor } from '../../db/transaction.ts';
 import type { CatalogItem } from '../catalog/catalog-schemas.ts';
 import { createCatalogStore, toItem } from '../catalog/catalog-store.ts';
 import { readBannerSettings } from './banner-settings.ts';
 import { sanitizeNoticeHtml } from './sanitize-html.ts';
+
+/** The banner notice a property shows: the one its settings name, else its own, its brand's, the workspace's. */
+export function pickBannerNotice(
+  notices: CatalogItem<'notice'>[],
+  cp: CollectProperty,
+): CatalogItem<'notice'> | null {
+  const banners = notices.filter((n) => n.kind === 'banner' && !n.archivedAt);
+  const { property, settings } = cp;
+  return (
+    (settings.noticeKey && banners.find((n) => n.key === settings.noticeKey)) ||
+    banners.find((n) => n.propertyKey === property.key) ||
+    banners.find((n) => n.propertyKey === null && n.brandKey === property.brandKey) ||
+    banners.find((n) => n.propertyKey === null && n.brandKey === null) ||
+    null
+  );
+}
+
+/** The property's banner notice and when its newest material version appeared (choices before it are stale). */
+export async function bannerNoticeOf(db: Executor, cp: CollectProperty) {
+  const notice = pickBannerNotice(await createCatalogStore(db).list(cp.workspaceId, 'notice', {}), cp);
+  if (!notice) return null;
+  const material = await db
+    .selectFrom('notice_versions')
+    .select(['id', 'created_at'])
+    .where('workspace_id', '=', cp.workspaceId)
+    .where('notice_id', '=', notice.id)
+    .where('material', '=', 1)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return { notice, materialSince: material?.created_at ?? null };
+}
 
 /** A property found by its publishable key, with what its banner needs. */
 export interface CollectProperty {
@@ -63,17 +101,16 @@ export async function buildBannerConfig(
     store.list(workspaceId, 'notice', {}),
     store.byKey(workspaceId, 'brand', property.brandKey),
   ]);
-  const banners = notices.filter((n) => n.kind === 'banner');
-  const notice =
-    (settings.noticeKey && banners.find((n) => n.key === settings.noticeKey)) ||
-    banners.find((n) => n.propertyKey === property.key) ||
-    banners.find((n) => n.propertyKey === null && n.brandKey === property.brandKey) ||
-    banners.find((n) => n.propertyKey === null && n.brandKey === null) ||
-    null;
-
+  const notice = pickBannerNotice(notices, cp);
+  if (!notice) {
+    throw new AssentError(
+      'not_found',
+      `The property "${property.key}" has no banner notice: create a notice of kind "banner" for it (or its brand) with a version`,
+    );
+  }
   const languages: Record<string, BannerTexts> = {};
-  let revision = notice?.id ?? 'none';
-  if (notice) {
+  let revision = notice.id;
+  {
     const versions = await db
       .selectFrom('notice_versions as v')
       .select(['v.id', 'v.language', 'v.version', 'v.content', 'v.material', 'v.created_at'])

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AssentError } from '@assent/core';
+import { AssentError, truncateIp } from '@assent/core';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app-deps.ts';
@@ -25,6 +25,10 @@ declare module 'fastify' {
 }
 
 const CACHE_MS = 2_000;
+const PUBLISHABLE_KEY = /^pk_[A-Za-z0-9]{24}$/;
+
+/** One budget per IPv4 address, and per /48 for IPv6 (one host can hold a whole /64). */
+const clientKey = (ip: string) => (ip.includes(':') ? (truncateIp(ip) ?? ip) : ip);
 const CONFIG_MAX_AGE = 60;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
@@ -77,30 +81,32 @@ export function registerCollectRoutes(app: HttpApp, deps: AppDeps) {
     scope.addHook('onRequest', async (req: FastifyRequest<{ Params: { key?: string } }>, reply) => {
       const key = req.params.key;
       if (!key) return;
-      const cp = await propertyOf(key);
-      if (!cp) throw new AssentError('not_found', 'No live property has this publishable key');
-      req.collect = cp;
-      reply.header('vary', 'Origin');
-      const origin = req.headers.origin || undefined;
-      const host = originHost(origin);
-      const scripted = req.method === 'GET' && /\.js$/.test(req.url.split('?')[0]);
-      if (host && isAllowedHost(host, cp.property.domains)) {
-        reply.header('access-control-allow-origin', origin);
-      } else if (origin !== undefined || (req.method !== 'GET' && !scripted)) {
-        // a script tag sends no Origin; every other call from a page does
-        throw new AssentError(
-          'origin_not_allowed',
-          `${origin ?? 'A request without an Origin'} may not call this property's Collect API`,
-        );
-      }
+      // limited before any lookup, so made-up keys cost the database nothing either
       const limiter = req.method === 'POST' ? writes : reads;
-      if (req.method !== 'OPTIONS' && !limiter.take(`${req.ip}|${key}`)) {
+      if (req.method !== 'OPTIONS' && !limiter.take(`${clientKey(req.ip)}|${key}`)) {
         reply.header('retry-after', String(limiter.retryAfter()));
         throw new AssentError(
           'rate_limited',
           'Too many requests from this address for this property; retry later',
         );
       }
+      const cp = PUBLISHABLE_KEY.test(key) ? await propertyOf(key) : null;
+      if (!cp) throw new AssentError('not_found', 'No live property has this publishable key');
+      req.collect = cp;
+      reply.header('vary', 'Origin');
+      const origin = req.headers.origin || undefined;
+      const host = originHost(origin);
+      if (host && isAllowedHost(host, cp.property.domains)) {
+        reply.header('access-control-allow-origin', origin);
+        return;
+      }
+      // a script tag or a crawler sends no Origin, and neither does an app; every call from a web page does
+      const readOnly = req.method === 'GET' || req.method === 'HEAD';
+      if (origin === undefined && (readOnly || cp.property.type !== 'web')) return;
+      throw new AssentError(
+        'origin_not_allowed',
+        `${origin ?? 'A request without an Origin'} may not call this property's Collect API`,
+      );
     });
 
     scope.options('/c/:key/*', { schema: { hide: true } }, async (_req, reply) => {
@@ -139,10 +145,9 @@ export function registerCollectRoutes(app: HttpApp, deps: AppDeps) {
         .update(configTag + built.hashes[which])
         .digest('hex')
         .slice(0, 32)}"`;
-      const versioned = (req.query as { v?: string }).v === etag.slice(1, 13);
       reply
         .header('etag', etag)
-        .header('cache-control', versioned ? IMMUTABLE : `public, max-age=${CONFIG_MAX_AGE}`)
+        .header('cache-control', `public, max-age=${CONFIG_MAX_AGE}`)
         .type('text/javascript; charset=utf-8');
       if (req.headers['if-none-match'] === etag) return reply.code(304).send();
       // the bundle starts with "(()=>": the config statement must end with its own semicolon
@@ -225,6 +230,26 @@ export function registerCollectRoutes(app: HttpApp, deps: AppDeps) {
       async (req, reply) => {
         await collect.countEvent(req.collect as CollectProperty, req.body);
         return reply.code(204).send();
+      },
+    );
+
+    scope.get(
+      '/assets/banner-manifest.json',
+      {
+        schema: {
+          tags,
+          summary: 'Where the bare banner bundles are',
+          description:
+            'The versioned URLs of the banner and headless bundles without a configuration, for pages that set `window.assentConfig` themselves.',
+        },
+      },
+      async () => {
+        const built = await assets();
+        return {
+          banner: `/assets/assent-banner.${built.hashes.banner}.js`,
+          headless: `/assets/assent-headless.${built.hashes.headless}.js`,
+          gzipBytes: built.sizes,
+        };
       },
     );
 

@@ -27,8 +27,19 @@ export const CollectConsent = Type.Object(
     gpc: Type.Boolean({
       description: 'The browser sent Global Privacy Control: sale and sharing purposes are refused.',
     }),
+    decidedAt: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description:
+          'When the person chose, by the browser clock; kept when within the last 7 days (a choice queued offline keeps its place).',
+      }),
+    ),
     subjectToken: Type.Optional(
-      Type.String({ maxLength: 4096, description: 'A subject token given to `assent.identify()`.' }),
+      Type.String({
+        maxLength: 4096,
+        description:
+          'A subject token given to `assent.identify()`. A stale or invalid one does not lose the choice: it is recorded for the visitor (`identified: false`).',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -81,4 +92,7 @@ export const BannerStats = Type.Object({
 
 export const Recorded = Type.Object({
   recorded: Type.Integer({ description: 'How many ledger records the choice made (one per purpose).' }),
+  identified: Type.Boolean({
+    description: "Whether the subject token was valid and the choice is the person's.",
+  }),
 });

@@ -14,7 +14,7 @@ import { audit } from '../audit/audit-log.ts';
 import { createCatalogStore } from '../catalog/catalog-store.ts';
 import { createConsentService } from '../consents/consent-service.ts';
 import { verifySubjectToken } from '../subjects/subject-token.ts';
-import type { CollectProperty } from './banner-config.ts';
+import { bannerNoticeOf, type CollectProperty } from './banner-config.ts';
 
 /** Identifier types a browser may hold without naming a person: a visitor made only of these may be merged. */
 const ANONYMOUS_TYPES = new Set(['anonymous_id', 'device_id']);
@@ -25,6 +25,10 @@ export interface CollectContext {
   userAgent: string | undefined;
   idempotencyKey: string | undefined;
 }
+
+const CLOCK_SKEW_MS = 5 * 60_000;
+/** Older than this, a queued choice is dated when it arrives (the browser's clock is not trusted further). */
+const MAX_DELAY_MS = 7 * 86_400_000;
 
 const unprocessable = (errors: FieldError[]) =>
   new AssentError('unprocessable', errors.map((e) => e.detail).join('; '), errors);
@@ -64,32 +68,57 @@ export function createCollectService(deps: AppDeps) {
     return s.mergedInto ?? s.id;
   }
 
-  async function noticeVersion(cp: CollectProperty, id: string) {
+  /** The version shown must be one of the property's own banner notice, in the language sent. */
+  async function noticeVersion(cp: CollectProperty, id: string, language: string) {
+    const banner = await bannerNoticeOf(db, cp);
     const v = await createCatalogStore(db).noticeVersion(cp.workspaceId, id);
-    const notice = v && (await createCatalogStore(db).byId(cp.workspaceId, 'notice', v.noticeId));
-    if (!v || !notice || notice.kind !== 'banner') {
+    if (!banner || !v || v.noticeId !== banner.notice.id) {
       throw unprocessable([
-        { pointer: '/noticeVersionId', detail: 'not a version of a banner notice of this workspace' },
+        { pointer: '/noticeVersionId', detail: "not a version of this property's banner notice" },
+      ]);
+    }
+    if (v.language.toLowerCase() !== language.toLowerCase()) {
+      throw unprocessable([
+        { pointer: '/language', detail: `the notice version shown is in "${v.language}"` },
       ]);
     }
     return v;
   }
 
+  /** The person's choice time as the browser saw it, kept when plausible: late deliveries keep their place. */
+  function occurredAt(decidedAt: string | undefined): string | undefined {
+    if (!decidedAt) return undefined;
+    const t = Date.parse(decidedAt);
+    const now = Date.now();
+    return Number.isFinite(t) && t <= now + CLOCK_SKEW_MS && t >= now - MAX_DELAY_MS
+      ? new Date(Math.min(t, now)).toISOString()
+      : undefined;
+  }
+
+  /** A stale or foreign token does not lose the choice: it is recorded for the browser's visitor. */
+  async function tokenClaims(cp: CollectProperty, token: string | undefined) {
+    if (!token) return null;
+    try {
+      return await verifySubjectToken(deps.signer, token, {
+        audience: 'banner',
+        workspaceId: cp.workspaceId,
+      });
+    } catch {
+      return null;
+    }
+  }
+
   return {
     /** Records a banner choice in the ledger (source `banner`, scope: the property), idempotently. */
     async recordChoice(cp: CollectProperty, body: CollectConsentBody, ctx: CollectContext) {
-      const version = await noticeVersion(cp, body.noticeVersionId);
+      const version = await noticeVersion(cp, body.noticeVersionId, body.language);
       const purposes = await createCatalogStore(db).list(cp.workspaceId, 'purpose', {});
       const byKey = new Map(purposes.map((p) => [p.key, p]));
-      const errors: FieldError[] = [];
       const decisions: { target: { type: 'purpose'; key: string }; state: 'granted' | 'denied' }[] = [];
       for (const [key, granted] of Object.entries(body.decisions)) {
         const p = byKey.get(key);
-        if (!p) {
-          errors.push({ pointer: `/decisions/${key}`, detail: `No purpose with key "${key}"` });
-          continue;
-        }
-        if (p.category === 'necessary') continue; // not consent-based: nothing to record
+        // a page holding an older configuration may name a purpose archived since: the rest still counts
+        if (!p || p.category === 'necessary') continue;
         // GPC is an opt-out of sale and sharing that no click in the banner overrides
         const denied = body.gpc && (p.sale || p.sharing);
         decisions.push({
@@ -97,20 +126,17 @@ export function createCollectService(deps: AppDeps) {
           state: granted && !denied ? 'granted' : 'denied',
         });
       }
-      if (errors.length) throw unprocessable(errors);
       if (!decisions.length) {
-        throw unprocessable([{ pointer: '/decisions', detail: 'no consent-based purpose to record' }]);
+        throw unprocessable([
+          { pointer: '/decisions', detail: 'no live consent-based purpose of this workspace to record' },
+        ]);
       }
-      const claims = body.subjectToken
-        ? await verifySubjectToken(deps.signer, body.subjectToken, {
-            audience: 'banner',
-            workspaceId: cp.workspaceId,
-          })
-        : null;
+      const claims = await tokenClaims(cp, body.subjectToken);
       const actor = actorFor(cp, ctx.requestId);
+      // browser keys live in their own namespace: they cannot collide with an API client's
       const scope = {
         workspaceId: cp.workspaceId,
-        key: ctx.idempotencyKey,
+        key: ctx.idempotencyKey && `collect:${cp.publishableKey}:${ctx.idempotencyKey}`,
         route: `collect:${cp.publishableKey}`,
         body,
       };
@@ -126,6 +152,7 @@ export function createCollectService(deps: AppDeps) {
           decisions,
           source: 'banner',
           scope: { property: cp.property.key },
+          occurredAt: occurredAt(body.decidedAt),
           evidence: {
             noticeVersionId: version.id,
             language: body.language,
@@ -136,7 +163,7 @@ export function createCollectService(deps: AppDeps) {
             ...(ctx.userAgent ? { userAgent: ctx.userAgent.slice(0, 1000) } : {}),
           },
         });
-        return { status: 201, body: { recorded: records.length } };
+        return { status: 201, body: { recorded: records.length, identified: claims !== null } };
       });
     },
 
@@ -167,19 +194,30 @@ export function createCollectService(deps: AppDeps) {
             .filter((p) => p.consentGroup === group)
             .map((p) => p.key)
         : [cp.property.key];
+      const banner = await bannerNoticeOf(db, cp);
+      const now = new Date().toISOString();
+      // choices on the group's sites, and refusals or grants made for the brand or the workspace
       const rows = await db
         .selectFrom('consent_state')
-        .select(['target_key', 'state', 'occurred_at'])
+        .select(['target_key', 'state', 'occurred_at', 'expires_at'])
         .where('workspace_id', '=', cp.workspaceId)
         .where('subject_id', '=', subjectId)
         .where('target_type', '=', 'purpose')
-        .where('scope_type', '=', 'property')
-        .where('scope_key', 'in', properties)
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('scope_type', '=', 'property'), eb('scope_key', 'in', properties)]),
+            eb.and([eb('scope_type', '=', 'brand'), eb('scope_key', '=', cp.property.brandKey)]),
+            eb('scope_type', '=', 'workspace'),
+          ]),
+        )
         .orderBy('occurred_at')
         .execute();
       const decisions: Record<string, boolean> = {};
       let decidedAt: string | null = null;
       for (const r of rows) {
+        // a choice made before the newest material notice version must be asked again
+        if (banner?.materialSince && r.occurred_at < banner.materialSince) continue;
+        if (r.expires_at && r.expires_at <= now) continue;
         decisions[r.target_key] = r.state === 'granted';
         decidedAt = r.occurred_at;
       }
@@ -192,7 +230,8 @@ export function createCollectService(deps: AppDeps) {
         workspace_id: cp.workspaceId,
         property_id: cp.property.id,
         day: new Date().toISOString().slice(0, 10),
-        variant: event.variant ?? cp.settings.variant,
+        // only the configured variant is counted: a page cannot grow the table with made-up names
+        variant: cp.settings.variant,
         type: event.type,
         count: 1,
       };

@@ -20,6 +20,12 @@ describe('sanitizeNoticeHtml', () => {
     expect(out).toBe('alert(1)<a>x</a><a>y</a>');
   });
 
+  it('survives character references beyond Unicode', () => {
+    expect(sanitizeNoticeHtml('<a href="&#x110000;">x</a><a href="&#99999999999;">y</a>')).toBe(
+      '<a>x</a><a>y</a>',
+    );
+  });
+
   it('escapes stray angle brackets and keeps entities', () => {
     expect(sanitizeNoticeHtml('a < b &amp; c & d &eacute; "q"')).toBe(
       'a &lt; b &amp; c &amp; d &eacute; &quot;q&quot;',

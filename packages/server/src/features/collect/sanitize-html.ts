@@ -16,10 +16,14 @@ const escapeText = (text: string) =>
     return c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;';
   });
 
+/** A numeric character reference; beyond Unicode (or a surrogate) it is the replacement character. */
+const codePoint = (n: number) =>
+  n > 0x10ffff || (n >= 0xd800 && n <= 0xdfff) ? '\ufffd' : String.fromCodePoint(n);
+
 function decodeBasicEntities(s: string): string {
   return s
-    .replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(Number.parseInt(h, 16)))
-    .replace(/&#([0-9]+);/g, (_, d: string) => String.fromCodePoint(Number(d)))
+    .replace(/&#x([0-9a-f]{1,8});/gi, (_, h: string) => codePoint(Number.parseInt(h, 16)))
+    .replace(/&#([0-9]{1,10});/g, (_, d: string) => codePoint(Number(d)))
     .replace(
       /&(amp|quot|apos|lt|gt);/g,
       (_, n: string) => ({ amp: '&', quot: '"', apos: "'", lt: '<', gt: '>' })[n] ?? '',

@@ -19,11 +19,22 @@ export interface BenchContext {
   seconds: number;
   /** The ledger size of the "small" ingest measurement. */
   smallRecords: number;
+  /** Page loads per banner variant, after the warm-ups (BENCH_BANNER_RUNS). */
+  bannerRuns: number;
+  /** BENCH_ONLY=banner: only the banner phase, RESULTS.md left alone. */
+  only: 'banner' | null;
   bootstrapKey: string;
   log(line: string): void;
   /** Registers work to undo at the end, run last-in first-out even after an error. */
   onCleanup(fn: () => unknown): void;
   cleanup(): Promise<void>;
+}
+
+function envOnly(): 'banner' | null {
+  const raw = process.env.BENCH_ONLY;
+  if (raw === undefined || raw === '') return null;
+  if (raw !== 'banner') throw new Error(`BENCH_ONLY must be "banner" or unset, got "${raw}"`);
+  return raw;
 }
 
 export function createContext(): BenchContext {
@@ -35,6 +46,8 @@ export function createContext(): BenchContext {
     pgRecords: envInt('BENCH_PG_RECORDS', records, 400),
     seconds: envInt('BENCH_DURATION', 10, 1),
     smallRecords: Math.min(10_000, Math.floor(records / 10)),
+    bannerRuns: envInt('BENCH_BANNER_RUNS', 15, 3),
+    only: envOnly(),
     bootstrapKey: `assent-bench-${process.pid}-${Date.now()}-key`,
     log(line) {
       const t = ((performance.now() - started) / 1000).toFixed(0).padStart(4);

@@ -1,17 +1,42 @@
 // `npm run bench`: every figure beside the baseline it is compared with, then bench/RESULTS.md.
-// BENCH_RECORDS (default 1000000) and BENCH_DURATION (seconds per load phase, default 10) scale it.
+// BENCH_RECORDS (default 1000000) and BENCH_DURATION (seconds per load phase, default 10) scale it;
+// BENCH_BANNER_RUNS (default 15) is the page loads per banner variant.
+// BENCH_ONLY=banner runs only the banner phase (about 100 fresh-context page loads: 1-4 minutes)
+// and prints its table; RESULTS.md is written by full runs only.
 import { fileURLToPath } from 'node:url';
+import { buildBannerFigures } from './banner-figures.ts';
+import { runBannerBench } from './banner-phase.ts';
 import { httpBaseline, rawSqliteTransactions } from './baselines.ts';
 import { createContext } from './context.ts';
 import { buildFigures, type Measurements } from './figures.ts';
 import type { LoadResult } from './load.ts';
 import { runPostgres } from './postgres-phase.ts';
-import { describeMachine, fmt, loadAverage, markdownReport, textTable, writeReport } from './report.ts';
+import {
+  describeMachine,
+  type Figure,
+  fmt,
+  loadAverage,
+  markdownReport,
+  textTable,
+  writeReport,
+} from './report.ts';
 import { CONNECTIONS } from './scenarios.ts';
 import { stopAllChildren } from './server-process.ts';
 import { runSqlite } from './sqlite-phase.ts';
 
 const RESULTS = fileURLToPath(new URL('RESULTS.md', import.meta.url));
+
+function printTable(rows: Figure[], notes: string[]) {
+  process.stdout.write(`\n${textTable(rows)}\n\n`);
+  for (const n of notes) process.stdout.write(`- ${n}\n`);
+}
+
+function busyNote(loadAtStart: string): string[] {
+  if (Number(loadAtStart.split(' / ')[0]) <= 0.5) return [];
+  return [
+    `The machine was not idle (load average ${loadAtStart} at the start, ${loadAverage()} at the end): other processes shared its cores, which lowers every absolute figure; ratios against baselines measured minutes apart suffer most.`,
+  ];
+}
 
 async function main(): Promise<number> {
   const ctx = createContext();
@@ -26,10 +51,25 @@ async function main(): Promise<number> {
   const machine = describeMachine();
   const started = performance.now();
   ctx.log(`${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, Node ${machine.node}`);
+  if (ctx.only === 'banner') {
+    ctx.log(
+      `BENCH_ONLY=banner: the banner phase alone, RESULTS.md left as it is; load average ${machine.load}`,
+    );
+    try {
+      const banner = buildBannerFigures(await runBannerBench(ctx));
+      printTable(banner.rows, [...banner.notes, ...busyNote(machine.load)]);
+      return 0;
+    } finally {
+      await ctx.cleanup();
+    }
+  }
   ctx.log(
     `records ${fmt(ctx.records)} (PostgreSQL ${fmt(ctx.pgRecords)}), ${ctx.seconds} s per load phase, ${CONNECTIONS} connections; load average ${machine.load}`,
   );
   try {
+    // first: it is quick
+    const banner = buildBannerFigures(await runBannerBench(ctx));
+
     ctx.log('raw SQLite single-row transactions...');
     const rawSqlite = rawSqliteTransactions(Math.min(ctx.seconds, 5));
     ctx.log(`  ${fmt(rawSqlite)} transactions/s`);
@@ -49,21 +89,18 @@ async function main(): Promise<number> {
     const postgres = await runPostgres(ctx);
     const m: Measurements = { baselineA: http.a, baselineB: http.b, rawSqlite, sqlite, postgres };
     const figures = buildFigures(ctx, m);
-    if (Number(machine.load.split(' / ')[0]) > 0.5) {
-      figures.notes.push(
-        `The machine was not idle (load average ${machine.load} at the start, ${loadAverage()} at the end): other processes shared its cores, which lowers every absolute figure; ratios against baselines measured minutes apart suffer most.`,
-      );
-    }
+    figures.notes.push(...busyNote(machine.load));
+    const table = [...banner.rows, ...figures.rows];
+    const notes = [...figures.notes, ...banner.notes];
     const seconds = (performance.now() - started) / 1000;
-    process.stdout.write(`\n${textTable(figures.rows)}\n\n`);
-    for (const n of figures.notes) process.stdout.write(`- ${n}\n`);
+    printTable(table, notes);
     writeReport(
       RESULTS,
       markdownReport({
         machine,
-        settings: `BENCH_RECORDS=${ctx.records}, BENCH_PG_RECORDS=${ctx.pgRecords}, BENCH_DURATION=${ctx.seconds}, ${CONNECTIONS} connections`,
-        figures: figures.rows,
-        notes: figures.notes,
+        settings: `BENCH_RECORDS=${ctx.records}, BENCH_PG_RECORDS=${ctx.pgRecords}, BENCH_DURATION=${ctx.seconds}, BENCH_BANNER_RUNS=${ctx.bannerRuns}, ${CONNECTIONS} connections`,
+        figures: table,
+        notes,
         loadAtEnd: loadAverage(),
         seconds,
       }),

@@ -128,7 +128,10 @@ export function createUi(ctl: Controller): Ui {
         cfg.privacyPolicyUrl && h('a', { href: cfg.privacyPolicyUrl }, L.privacyPolicy),
       ].filter(Boolean) as Node[]),
     );
-    dialog!.querySelector('button')!.focus();
+    // focusing at once would force a layout of the whole page inside the page's own load;
+    // on the next frame the layout is done anyway
+    const first = dialog!.querySelector('button')!;
+    requestAnimationFrame(() => first.isConnected && first.focus({ preventScroll: true }));
   }
 
   function open(details = false): void {

@@ -1,25 +1,23 @@
+import { availableParallelism } from 'node:os';
 import { createMerkleAccumulator, hashStoredRecord } from '@assent/core';
+import { SqliteAdapter, sql } from 'kysely';
 import type { Signer } from '../../crypto/signer.ts';
 import type { Executor } from '../../db/transaction.ts';
 import { toLedgerFields } from '../consents/consent-store.ts';
+import {
+  type ChainHead,
+  type ChainsReport,
+  createChainCheck,
+  type LedgerProblem,
+  MAX_PROBLEMS,
+  mergeReports,
+  progressCounter,
+  type SubjectRange,
+} from './ledger-chain-check.ts';
+import { verifyInParallel } from './ledger-verify-pool.ts';
+import { openLedgerReader } from './ledger-verify-sqlite.ts';
 
-export type ProblemKind =
-  | 'hash_mismatch'
-  | 'broken_link'
-  | 'sequence_gap'
-  | 'missing_tail'
-  | 'unknown_subject'
-  | 'checkpoint_mismatch'
-  | 'checkpoint_signature';
-
-export interface LedgerProblem {
-  kind: ProblemKind;
-  detail: string;
-  recordId?: string;
-  subjectId?: string;
-  seq?: number;
-  checkpointId?: string;
-}
+export type { LedgerProblem, ProblemKind } from './ledger-chain-check.ts';
 
 export interface VerifyReport {
   ok: boolean;
@@ -32,150 +30,160 @@ export interface VerifyReport {
 }
 
 const BATCH = 5000;
-const MAX_PROBLEMS = 100;
+/** Subjects per range: bounds the chain heads held at once. */
+const RANGE_SUBJECTS = 5000;
+/** Below this many records this thread is done in about a second, before a thread has loaded. */
+const THREADS_FROM_RECORDS = 200_000;
+const MAX_THREADS = 3;
 
 /**
  * Recomputes every hash chain (one per subject) and every checkpoint's Merkle root and
- * signature, streaming in batches so memory stays flat. Finds edited, deleted, inserted and
- * reordered records and names them.
+ * signature. Finds edited, deleted, inserted and reordered records and names them.
  */
 export async function verifyLedger(
   db: Executor,
   signer: Signer,
   opts: { workspaceId?: string; onProgress?: (records: number) => void } = {},
 ): Promise<VerifyReport> {
-  const problems: LedgerProblem[] = [];
+  const chains = await verifyChains(db, opts);
+  const problems = chains.problems;
   const report = (p: LedgerProblem) => {
     if (problems.length < MAX_PROBLEMS) problems.push(p);
   };
-  let records = 0;
-  let subjectsSeen = 0;
-
-  // subjects with a chain, in id order, merged with records in (subject_id, seq) order
-  const subjectBatches = async function* () {
-    let after = '';
-    for (;;) {
-      let q = db
-        .selectFrom('subjects')
-        .select(['id', 'ledger_seq', 'ledger_head'])
-        .where('ledger_seq', '>', 0)
-        .where('id', '>', after);
-      if (opts.workspaceId) q = q.where('workspace_id', '=', opts.workspaceId);
-      const rows = await q.orderBy('id').limit(BATCH).execute();
-      if (!rows.length) return;
-      yield* rows;
-      after = rows[rows.length - 1].id;
-    }
-  };
-  const recordBatches = async function* () {
-    let after: { s: string; q: number } | null = null;
-    for (;;) {
-      let q = db.selectFrom('consent_records').selectAll();
-      if (opts.workspaceId) q = q.where('workspace_id', '=', opts.workspaceId);
-      if (after) {
-        const { s, q: seq } = after;
-        q = q.where((eb) => eb(eb.refTuple('subject_id', 'seq'), '>', eb.tuple(s, seq)));
-      }
-      const rows = await q.orderBy('subject_id').orderBy('seq').limit(BATCH).execute();
-      if (!rows.length) return;
-      yield* rows;
-      const last = rows[rows.length - 1];
-      after = { s: last.subject_id, q: Number(last.seq) };
-    }
-  };
-
-  const subjectIter = subjectBatches();
-  let subject: { id: string; ledger_seq: number; ledger_head: string | null } | null = null;
-  const nextSubject = async () => {
-    subject = (await subjectIter.next()).value ?? null;
-  };
-  const missingChain = (s: { id: string; ledger_seq: number }) =>
-    report({
-      kind: 'missing_tail',
-      subjectId: s.id,
-      detail: `all ${s.ledger_seq} records of the subject are missing`,
-    });
-  /** Subjects that have a chain head but no records before `id` (or at all, with null). */
-  const skipSubjectsBefore = async (id: string | null) => {
-    while (subject && (id === null || subject.id < id)) {
-      missingChain(subject);
-      await nextSubject();
-    }
-  };
-  const endChain = async (chain: { id: string; seq: number; hash: string | null }) => {
-    await skipSubjectsBefore(chain.id);
-    if (!subject || subject.id !== chain.id) {
-      report({
-        kind: 'unknown_subject',
-        subjectId: chain.id,
-        detail: 'records belong to a subject that has no chain head',
-      });
-      return;
-    }
-    subjectsSeen++;
-    const expected = Number(subject.ledger_seq);
-    if (chain.seq !== expected || chain.hash !== subject.ledger_head) {
-      report({
-        kind: 'missing_tail',
-        subjectId: chain.id,
-        seq: chain.seq + 1,
-        detail: `the chain ends at record ${chain.seq} but the subject's head says ${expected}: its last records were deleted or replaced`,
-      });
-    }
-    await nextSubject();
-  };
-
-  await nextSubject();
-  let current: { id: string; seq: number; hash: string | null } | null = null;
-  for await (const row of recordBatches()) {
-    const r = toLedgerFields(row);
-    records++;
-    if (opts.onProgress && records % 100_000 === 0) opts.onProgress(records);
-    if (!current || current.id !== r.subjectId) {
-      if (current) await endChain(current);
-      current = { id: r.subjectId, seq: 0, hash: null };
-    }
-    if (r.seq !== current.seq + 1) {
-      report({
-        kind: 'sequence_gap',
-        recordId: r.id,
-        subjectId: r.subjectId,
-        seq: r.seq,
-        detail: `record ${r.seq} follows record ${current.seq}: ${r.seq > current.seq + 1 ? 'records before it were deleted' : 'it was inserted or reordered'}`,
-      });
-    }
-    if (hashStoredRecord(r, row.evidence) !== r.hash) {
-      report({
-        kind: 'hash_mismatch',
-        recordId: r.id,
-        subjectId: r.subjectId,
-        seq: r.seq,
-        detail: 'the record was edited: its content does not match its hash',
-      });
-    } else if (r.prevHash !== current.hash) {
-      report({
-        kind: 'broken_link',
-        recordId: r.id,
-        subjectId: r.subjectId,
-        seq: r.seq,
-        detail: "the record does not link to the subject's previous record",
-      });
-    }
-    current.seq = r.seq;
-    current.hash = r.hash;
-  }
-  if (current) await endChain(current);
-  await skipSubjectsBefore(null);
-
   const checkpoints = await verifyCheckpoints(db, signer, opts.workspaceId, report);
   return {
     ok: problems.length === 0,
-    records,
-    subjects: subjectsSeen,
+    records: chains.records,
+    subjects: chains.subjects,
     checkpoints,
     problems,
     firstProblem: problems[0] ?? null,
   };
+}
+
+/**
+ * Every hash chain, range of subjects by range (a chain never spans two), so memory stays flat.
+ * A SQLite file is read directly (ledger-verify-sqlite.ts), a large one on worker threads too;
+ * PostgreSQL, or SQLite in memory or in a transaction, through Kysely. `direct`, `threads` and
+ * `rangeSubjects` override the choices, for tests and measurements.
+ */
+export async function verifyChains(
+  db: Executor,
+  opts: {
+    workspaceId?: string;
+    onProgress?: (records: number) => void;
+    direct?: boolean;
+    /** Extra threads; 'only' leaves this thread out. */
+    threads?: number | 'only';
+    rangeSubjects?: number;
+  } = {},
+): Promise<ChainsReport> {
+  const workspaceId = opts.workspaceId ?? null;
+  const progress = progressCounter(opts.onProgress);
+  const ranges = subjectRanges(db, opts.workspaceId, opts.rangeSubjects ?? RANGE_SUBJECTS);
+  const file = opts.direct === false ? null : await sqliteFile(db);
+  const reader = file && opts.threads !== 'only' ? tryOpenReader(file, workspaceId) : null;
+  if (!file || reader === undefined) {
+    const reports: ChainsReport[] = [];
+    for await (const range of ranges) reports.push(await verifyRange(db, opts.workspaceId, range, progress));
+    return mergeReports(reports);
+  }
+  try {
+    const threads = opts.threads === 'only' ? MAX_THREADS : (opts.threads ?? (await threadsFor(db)));
+    const reports = await verifyInParallel({
+      ranges,
+      local: reader ? (range) => reader.verifyRange(range, progress) : undefined,
+      threads,
+      setup: { file, workspaceId },
+      onRecords: progress,
+    });
+    return mergeReports(reports);
+  } finally {
+    reader?.close();
+  }
+}
+
+/** undefined when the file cannot be opened read-only (permissions): Kysely can still read it. */
+function tryOpenReader(file: string, workspaceId: string | null) {
+  try {
+    return openLedgerReader(file, workspaceId);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The file of a SQLite database that other connections can open; null on PostgreSQL, in memory or in a transaction. */
+async function sqliteFile(db: Executor): Promise<string | null> {
+  // a transaction may hold writes that another connection would not see; Kysely has no public
+  // way to tell the dialect, its adapter is the most direct
+  if (db.isTransaction || !(db.getExecutor().adapter instanceof SqliteAdapter)) return null;
+  const { rows } = await sql<{ name: string; file: string }>`pragma database_list`.execute(db);
+  return rows.find((r) => r.name === 'main')?.file || null;
+}
+
+/** Threads beside this one: one per spare core for a large ledger, none for a small one. */
+async function threadsFor(db: Executor): Promise<number> {
+  // the highest rowid is the record count, give or take deletions and other workspaces, at O(log n)
+  const { rows } = await sql<{ n: number | null }>`select max(rowid) as n from consent_records`.execute(db);
+  const large = Number(rows[0]?.n ?? 0) >= THREADS_FROM_RECORDS;
+  return large ? Math.min(MAX_THREADS, availableParallelism() - 1) : 0;
+}
+
+/** Consecutive ranges of `size` subjects covering every subject id, the last one unbounded. */
+async function* subjectRanges(
+  db: Executor,
+  workspaceId: string | undefined,
+  size: number,
+): AsyncGenerator<SubjectRange> {
+  let after: string | null = null;
+  for (;;) {
+    let q = db.selectFrom('subjects').select('id');
+    if (workspaceId) q = q.where('workspace_id', '=', workspaceId);
+    if (after !== null) q = q.where('id', '>', after);
+    const row = await q
+      .orderBy('id')
+      .limit(1)
+      .offset(size - 1)
+      .executeTakeFirst();
+    yield { after, through: row?.id ?? null };
+    if (!row) return;
+    after = row.id;
+  }
+}
+
+/** One range's chains through Kysely, records read in keyset-paginated batches. */
+async function verifyRange(
+  db: Executor,
+  workspaceId: string | undefined,
+  range: SubjectRange,
+  onRecords: (n: number) => void,
+): Promise<ChainsReport> {
+  let hq = db.selectFrom('subjects').select(['id', 'ledger_seq', 'ledger_head']).where('ledger_seq', '>', 0);
+  if (workspaceId) hq = hq.where('workspace_id', '=', workspaceId);
+  if (range.after !== null) hq = hq.where('id', '>', range.after);
+  if (range.through !== null) hq = hq.where('id', '<=', range.through);
+  const heads: ChainHead[] = await hq.orderBy('id').execute();
+  const check = createChainCheck(heads);
+  let after: { s: string; q: number } | null = null;
+  for (;;) {
+    let q = db.selectFrom('consent_records').selectAll();
+    if (workspaceId) q = q.where('workspace_id', '=', workspaceId);
+    if (range.after !== null) q = q.where('subject_id', '>', range.after);
+    if (range.through !== null) q = q.where('subject_id', '<=', range.through);
+    if (after) {
+      const { s, q: seq } = after;
+      q = q.where((eb) => eb(eb.refTuple('subject_id', 'seq'), '>', eb.tuple(s, seq)));
+    }
+    const rows = await q.orderBy('subject_id').orderBy('seq').limit(BATCH).execute();
+    for (const row of rows) {
+      const r = toLedgerFields(row);
+      check.record(r, hashStoredRecord(r, row.evidence) === r.hash);
+    }
+    onRecords(rows.length);
+    if (rows.length < BATCH) return check.finish();
+    const last = rows[rows.length - 1];
+    after = { s: last.subject_id, q: Number(last.seq) };
+  }
 }
 
 async function verifyCheckpoints(

@@ -47,7 +47,9 @@ function trustProxyOf(raw: string | undefined): false | number | string {
   if (/^\d+$/.test(raw)) return Number(raw);
   const list = raw.split(',').map((s) => s.trim());
   if (list.some((a) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(a))) {
-    throw new Error(`TRUST_PROXY must be a hop count or proxy addresses (IPs or CIDRs, comma-separated), got "${raw}"`);
+    throw new Error(
+      `TRUST_PROXY must be a hop count or proxy addresses (IPs or CIDRs, comma-separated), got "${raw}"`,
+    );
   }
   return list.join(',');
 }

@@ -46,6 +46,7 @@ const api = async (path: string, init: { method?: string; body?: unknown } = {})
     headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
+  // biome-ignore lint/suspicious/noExplicitAny: test reads of API answers
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 };
 
@@ -80,7 +81,7 @@ describe('the banner on the demo page, recording into the real ledger', () => {
   it('runs nothing before a choice, everything once after Accept all, and records it', async () => {
     const page = await open();
     await expect(dialog(page).isVisible()).resolves.toBe(true);
-    const first = await page.evaluate(() => Array.from((window as any).dataLayer[0]));
+    const first = await page.evaluate(() => Array.from(window.dataLayer?.[0] as ArrayLike<unknown>));
     expect(first.slice(0, 2)).toEqual(['consent', 'default']);
     expect(first[2]).toMatchObject({
       ad_storage: 'denied',

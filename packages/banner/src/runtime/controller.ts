@@ -62,7 +62,10 @@ export function createController(cfg: BannerConfig, makeUi?: UiFactory): BannerA
   const delivery = createDelivery(`${endpoint}/consents`);
   let stored = decodeChoice(readCookie(COOKIE));
   const anonymousId = stored?.a ?? uuid();
-  let subjectToken = lsGet<string>(SUBJECT) ?? undefined;
+  // localStorage is a synchronous trip to the browser process: read it when a choice is recorded, not at load
+  let subjectToken: string | undefined | null = null;
+  const token = () =>
+    subjectToken === null ? (subjectToken = lsGet<string>(SUBJECT) ?? undefined) : subjectToken;
   const current = () => !!stored && isChoiceCurrent(stored, cfg.revision, cfg.choiceDays, Date.now());
   let decisions = effectiveDecisions(purposes, current() ? stored!.d : {}, gpc);
   const gate = createGate((keys) => keys.every((k) => decisions[k]));
@@ -104,7 +107,7 @@ export function createController(cfg: BannerConfig, makeUi?: UiFactory): BannerA
       interaction,
       gpc,
       decidedAt: new Date().toISOString(),
-      ...(subjectToken && { subjectToken }),
+      ...(token() && { subjectToken: token() }),
     });
 
   /** Puts new decisions in force: withdrawal clean-up, Consent Mode, gated scripts, events. */
@@ -146,7 +149,8 @@ export function createController(cfg: BannerConfig, makeUi?: UiFactory): BannerA
   }
 
   if (current() && consentMode.enabled) gtag('consent', 'update', consentModeUpdate(purposes, decisions));
-  delivery.flush();
+  // choices queued by an earlier page go out once this one has settled, off its critical path
+  setTimeout(() => delivery.flush(), 500);
   w.addEventListener('online', () => delivery.flush(true));
 
   const api: BannerApi = {

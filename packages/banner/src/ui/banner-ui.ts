@@ -128,10 +128,10 @@ export function createUi(ctl: Controller): Ui {
         cfg.privacyPolicyUrl && h('a', { href: cfg.privacyPolicyUrl }, L.privacyPolicy),
       ].filter(Boolean) as Node[]),
     );
-    // focusing at once would force a layout of the whole page inside the page's own load;
-    // on the next frame the layout is done anyway
+    // focusing at once would force a layout of the whole page inside the page's own load: wait
+    // until the next frame has laid it out and painted
     const first = dialog!.querySelector('button')!;
-    requestAnimationFrame(() => first.isConnected && first.focus({ preventScroll: true }));
+    requestAnimationFrame(() => setTimeout(() => first.isConnected && first.focus({ preventScroll: true })));
   }
 
   function open(details = false): void {

@@ -64,8 +64,10 @@ export function createController(cfg: BannerConfig, makeUi?: UiFactory): BannerA
   const anonymousId = stored?.a ?? uuid();
   // localStorage is a synchronous trip to the browser process: read it when a choice is recorded, not at load
   let subjectToken: string | undefined | null = null;
-  const token = () =>
-    subjectToken === null ? (subjectToken = lsGet<string>(SUBJECT) ?? undefined) : subjectToken;
+  const token = () => {
+    if (subjectToken === null) subjectToken = lsGet<string>(SUBJECT) ?? undefined;
+    return subjectToken;
+  };
   const current = () => !!stored && isChoiceCurrent(stored, cfg.revision, cfg.choiceDays, Date.now());
   let decisions = effectiveDecisions(purposes, current() ? stored!.d : {}, gpc);
   const gate = createGate((keys) => keys.every((k) => decisions[k]));

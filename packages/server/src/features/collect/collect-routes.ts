@@ -91,7 +91,11 @@ export function registerCollectRoutes(app: HttpApp, deps: AppDeps) {
         );
       }
       const cp = PUBLISHABLE_KEY.test(key) ? await propertyOf(key) : null;
-      if (!cp) throw new AssentError('not_found', 'No live property has this publishable key');
+      if (!cp) {
+        // readable by any page, so a site with a wrong or archived key can tell why nothing works
+        reply.header('access-control-allow-origin', '*');
+        throw new AssentError('not_found', 'No live property has this publishable key');
+      }
       req.collect = cp;
       reply.header('vary', 'Origin');
       const origin = req.headers.origin || undefined;
@@ -188,12 +192,18 @@ export function registerCollectRoutes(app: HttpApp, deps: AppDeps) {
       },
       async (req, reply) => {
         const key = req.headers['idempotency-key'];
-        const out = await collect.recordChoice(req.collect as CollectProperty, req.body, {
-          requestId: req.id,
-          ip: req.ip,
-          userAgent: req.headers['user-agent'],
-          idempotencyKey: typeof key === 'string' ? key : undefined,
-        });
+        // the browser's Sec-GPC header counts even when the page's script did not see the signal
+        const gpc = req.body.gpc || req.headers['sec-gpc'] === '1';
+        const out = await collect.recordChoice(
+          req.collect as CollectProperty,
+          { ...req.body, gpc },
+          {
+            requestId: req.id,
+            ip: req.ip,
+            userAgent: req.headers['user-agent'],
+            idempotencyKey: typeof key === 'string' ? key : undefined,
+          },
+        );
         return reply.code(201).send(out.body);
       },
     );

@@ -136,6 +136,18 @@ describe.each(testDatabases())('the Collect API on %s', (kind) => {
     });
   });
 
+  it('honours the Sec-GPC header as the GPC signal', async () => {
+    const body = choice({ decisions: { analytics: true, marketing: true }, gpc: false });
+    const res = await collect('POST', 'consents', { payload: body, headers: { 'sec-gpc': '1' } });
+    expect(res.statusCode).toBe(201);
+    const records = await recordsOf(body.anonymousId);
+    expect(records.map((r) => `${r.target_key}:${r.state}`)).toEqual([
+      'analytics:granted',
+      'marketing:denied',
+    ]);
+    expect(JSON.parse(records[1].evidence).gpc).toBe(true);
+  });
+
   it('creates one set of records for a retried choice with the same Idempotency-Key', async () => {
     const body = choice();
     const headers = { 'idempotency-key': 'choice-retry-1' };
@@ -238,6 +250,7 @@ describe.each(testDatabases())('the Collect API on %s', (kind) => {
       headers: { origin: ORIGIN },
     });
     expect(unknown.statusCode).toBe(404);
+    expect(unknown.headers['access-control-allow-origin']).toBe('*');
   });
 
   it('rate limits each address per property, and the server keeps serving others', async () => {
@@ -410,13 +423,9 @@ describe.each(testDatabases())('the Collect API on %s', (kind) => {
     const js = (await collect('GET', 'banner.js')).body;
     const unknown = await s.call({ method: 'GET', url: '/assets/assent-banner.000000000000.js', key: null });
     expect(unknown.statusCode).toBe(404);
-    const { createBannerAssets } = await import('./banner-assets.ts');
-    const built = await createBannerAssets()();
-    const res = await s.call({
-      method: 'GET',
-      url: `/assets/assent-banner.${built.hashes.banner}.js`,
-      key: null,
-    });
+    const manifest = (await s.call({ method: 'GET', url: '/assets/banner-manifest.json', key: null })).json();
+    expect(manifest.gzipBytes.banner).toBeLessThanOrEqual(8 * 1024);
+    const res = await s.call({ method: 'GET', url: manifest.banner, key: null });
     expect(res.statusCode).toBe(200);
     expect(res.headers['cache-control']).toContain('immutable');
     expect(js.endsWith(res.body)).toBe(true);

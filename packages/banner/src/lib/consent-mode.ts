@@ -1,16 +1,8 @@
 import type { BannerConfig, BannerPurpose } from '@assent/core/collect';
-
-type ConsentModeType = BannerPurpose['consentMode'][number];
+import { consentModeTypes } from '@assent/core/types';
 
 // security_storage is strictly necessary storage (fraud, auth): granted in the default and every update.
-const types: ConsentModeType[] = [
-  'ad_storage',
-  'ad_user_data',
-  'ad_personalization',
-  'analytics_storage',
-  'functionality_storage',
-  'personalization_storage',
-];
+const types = consentModeTypes.filter((t) => t !== 'security_storage');
 
 type ConsentModeState = Record<string, unknown>;
 

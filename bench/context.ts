@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { bootstrap, type Db, migrate } from '@assent/server';
 import { fmt } from './report.ts';
 import { RECORDS_PER_SUBJECT, seedLedger } from './seed-ledger.ts';
@@ -19,6 +20,8 @@ export interface BenchContext {
   seconds: number;
   /** The ledger size of the "small" ingest measurement. */
   smallRecords: number;
+  /** WORKERS of the Assent server under load (BENCH_WORKERS, default: the machine's cores). */
+  workers: number;
   /** Page loads per banner variant, after the warm-ups (BENCH_BANNER_RUNS). */
   bannerRuns: number;
   /** BENCH_ONLY=banner: only the banner phase, RESULTS.md left alone. */
@@ -47,6 +50,7 @@ export function createContext(): BenchContext {
     seconds: envInt('BENCH_DURATION', 10, 1),
     smallRecords: Math.min(10_000, Math.floor(records / 10)),
     bannerRuns: envInt('BENCH_BANNER_RUNS', 15, 3),
+    workers: envInt('BENCH_WORKERS', availableParallelism(), 1),
     only: envOnly(),
     bootstrapKey: `assent-bench-${process.pid}-${Date.now()}-key`,
     log(line) {

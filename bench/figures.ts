@@ -79,7 +79,7 @@ export function buildFigures(ctx: BenchContext, m: Measurements): { rows: Figure
       pass: null,
     },
   ];
-  const checkName = `check @ ${short(s.ingestLarge.ledger)} records`;
+  const checkName = `check @ ${short(s.ingestLarge.ledger)} records, WORKERS=${ctx.workers}`;
   rows.push(
     s.check
       ? {
@@ -92,6 +92,16 @@ export function buildFigures(ctx: BenchContext, m: Measurements): { rows: Figure
         }
       : { name: checkName, measured: 'not measured', baseline: '-', ratio: null, target: '-', pass: null },
   );
+  if (s.checkSingle && ctx.workers > 1) {
+    rows.push({
+      name: `check @ ${short(s.ingestLarge.ledger)} records, one process (WORKERS=1)`,
+      measured: rps(s.checkSingle),
+      baseline: `${fmt(a.rps)} req/s (A)`,
+      ratio: s.checkSingle.rps / a.rps,
+      target: '(for comparison)',
+      pass: null,
+    });
+  }
   rows.push(...ingestRows('SQLite', INGEST_SQLITE, m.rawSqlite, 'raw txn/s', s.ingestSmall, s.ingestLarge));
   rows.push(
     ...ingestRows(
@@ -149,6 +159,7 @@ export function buildFigures(ctx: BenchContext, m: Measurements): { rows: Figure
   const notes = [
     `HTTP load comes from autocannon in the bench process, ${CONNECTIONS} connections, on the same machine as the server: both share its cores, for the baselines as for Assent.`,
     'Every HTTP figure sends the same request shape: the check body `{subject: {identifier: {type: "email", value}}, channel: "email", topic: "newsletter"}` with a varied identifier (one in ten unknown); baselines A and B run in their own child process right before the check, Assent is `tsx packages/cli/src/main.ts serve` (LOG_LEVEL=warn, CHECKPOINT_INTERVAL=0).',
+    `Assent runs with WORKERS=${ctx.workers} (BENCH_WORKERS; the README's advice: one worker process per core) for the check and ingest figures, and as one process for the audience filter (one streamed request, whose memory is measured) and for the WORKERS=1 check row; the baselines are single Fastify processes (baseline A is limited by the load generator on this machine rather than by its server).`,
     `Ingest: each POST /v1/consents records ${DECISIONS_PER_REQUEST} decisions (newsletter by email, analytics); half the requests create a new subject, half append to a seeded subject's chain. records/s = 2xx responses x ${DECISIONS_PER_REQUEST} / s.`,
     'The seeded ledger (bench/seed-ledger.ts) is 4 hash-chained records per subject written straight through Kysely; verifyLedger reports it intact, so it is the ledger the service would have written.',
     'PostgreSQL is a throwaway cluster from startPgCluster() (fsync=off, synchronous_commit=off), for the raw baseline and Assent alike; ANALYZE runs after each seed.',
@@ -157,6 +168,7 @@ export function buildFigures(ctx: BenchContext, m: Measurements): { rows: Figure
     ['baseline A', a],
     ['baseline B', b],
     ['check', s.check],
+    ['check (WORKERS=1)', s.checkSingle],
     ['ingest SQLite (small)', s.ingestSmall.load],
     ['ingest SQLite (large)', s.ingestLarge.load],
     ['ingest PostgreSQL (small)', p.ingestSmall.load],

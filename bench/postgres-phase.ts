@@ -40,7 +40,12 @@ export async function runPostgres(ctx: BenchContext): Promise<PostgresResults> {
   await seedWithProgress(ctx, db, workspaceId, 0, small);
   await sql`ANALYZE`.execute(db.kysely);
 
-  const server = await startAssent({ dataDir: dir, bootstrapKey: key, databaseUrl: cluster.url });
+  const server = await startAssent({
+    dataDir: dir,
+    bootstrapKey: key,
+    databaseUrl: cluster.url,
+    workers: ctx.workers,
+  });
   try {
     await createCatalog(server, key);
     let ledger = await count();

@@ -123,12 +123,14 @@ export interface AssentOptions {
   dataDir: string;
   bootstrapKey: string;
   databaseUrl?: string;
+  /** WORKERS: HTTP worker processes (default 1). */
+  workers?: number;
 }
 
 /** The real server, as an operator starts it: `tsx packages/cli/src/main.ts serve`. */
 export function startAssent(opts: AssentOptions): Promise<Child> {
   return startChild({
-    name: `assent (${opts.databaseUrl ? 'postgres' : 'sqlite'})`,
+    name: `assent (${opts.databaseUrl ? 'postgres' : 'sqlite'}, WORKERS=${opts.workers ?? 1})`,
     args: ['packages/cli/src/main.ts', 'serve'],
     env: {
       DATA_DIR: opts.dataDir,
@@ -137,6 +139,7 @@ export function startAssent(opts: AssentOptions): Promise<Child> {
       ASSENT_DEMO: '0',
       LOG_LEVEL: 'warn',
       CHECKPOINT_INTERVAL: '0',
+      WORKERS: String(opts.workers ?? 1),
     },
     readyPath: '/readyz',
   });

@@ -29,7 +29,10 @@ export interface IngestAt {
 export interface SqliteResults {
   ingestSmall: IngestAt;
   ingestLarge: IngestAt;
+  /** The check on a server with ctx.workers processes. */
   check: LoadResult | null;
+  /** The check on one server process (WORKERS=1), for comparison. */
+  checkSingle: LoadResult | null;
   filter: (FilterResult & { rawPerSecond: number; rawAllowed: number }) | null;
   verify: {
     seconds: number;
@@ -66,7 +69,8 @@ export async function runSqlite(ctx: BenchContext, beforeCheck: () => Promise<vo
   await seedWithProgress(ctx, db, workspaceId, 0, small);
   await db.close();
 
-  let server = await startAssent({ dataDir: dir, bootstrapKey: key });
+  const workers = ctx.workers;
+  let server = await startAssent({ dataDir: dir, bootstrapKey: key, workers });
   await createCatalog(server, key);
   let ledger = countRecords(file);
   ctx.log(`ingest on SQLite with ${fmt(ledger)} records in the ledger (${ctx.seconds} s)...`);
@@ -81,8 +85,8 @@ export async function runSqlite(ctx: BenchContext, beforeCheck: () => Promise<vo
   await db.close();
   ledger = countRecords(file);
 
-  // a fresh process, so its peak memory before the filter is the start-up's
-  server = await startAssent({ dataDir: dir, bootstrapKey: key });
+  // a fresh single process, so its peak memory before the filter is the start-up's
+  server = await startAssent({ dataDir: dir, bootstrapKey: key, workers: 1 });
   let filter: SqliteResults['filter'] = null;
   if (
     await hasRoute(server, key, '/v1/audiences/filter?channel=email&topic=newsletter', `${benchEmail(0)}\n`)
@@ -96,6 +100,7 @@ export async function runSqlite(ctx: BenchContext, beforeCheck: () => Promise<vo
   }
 
   let check: LoadResult | null = null;
+  let checkSingle: LoadResult | null = null;
   const probe = JSON.stringify({
     subject: { identifier: { type: 'email', value: benchEmail(1) } },
     channel: 'email',
@@ -103,13 +108,24 @@ export async function runSqlite(ctx: BenchContext, beforeCheck: () => Promise<vo
   });
   if (await hasRoute(server, key, '/v1/check', probe)) {
     await beforeCheck();
-    ctx.log(`check on SQLite with ${fmt(ledger)} records (${ctx.seconds} s)...`);
-    check = await checkLoad(server, key, subjects, ctx.seconds);
+    ctx.log(`check on SQLite with ${fmt(ledger)} records, one server process (${ctx.seconds} s)...`);
+    checkSingle = await checkLoad(server, key, subjects, ctx.seconds);
+    check = checkSingle;
+    if (workers > 1) {
+      await server.stop();
+      server = await startAssent({ dataDir: dir, bootstrapKey: key, workers });
+      ctx.log(`check on SQLite with ${fmt(ledger)} records, WORKERS=${workers} (${ctx.seconds} s)...`);
+      check = await checkLoad(server, key, subjects, ctx.seconds);
+    }
   } else {
     await beforeCheck();
     ctx.log('check: POST /v1/check is not there yet; skipped');
   }
 
+  if (!check) {
+    await server.stop();
+    server = await startAssent({ dataDir: dir, bootstrapKey: key, workers });
+  }
   ctx.log(`ingest on SQLite with ${fmt(ledger)} records in the ledger (${ctx.seconds} s)...`);
   const ingestLarge = {
     ledger,
@@ -134,6 +150,7 @@ export async function runSqlite(ctx: BenchContext, beforeCheck: () => Promise<vo
       ingestSmall,
       ingestLarge,
       check,
+      checkSingle,
       filter,
       verify: {
         seconds,

@@ -21,7 +21,7 @@ Usage:
   assent demo                  seed the demo workspace into the database
 
 Configuration comes from the environment: PORT, HOST, DATA_DIR, DATABASE_URL, PUBLIC_URL,
-ASSENT_BOOTSTRAP_KEY, ASSENT_DEMO, SMTP_URL, MAIL_FROM (see the README).`;
+ASSENT_BOOTSTRAP_KEY, ASSENT_DEMO, WORKERS, SMTP_URL, MAIL_FROM (see the README).`;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -51,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
         databaseUrl: config.databaseUrl,
         dataDir: config.dataDir,
         sqliteCacheMb: config.sqliteCacheMb,
+        sqliteMmapMb: config.sqliteMmapMb,
       });
       try {
         const { applied } = await migrate(db);

@@ -1,9 +1,16 @@
-import { bootstrap, type Config, createServer } from '@assent/server';
+import cluster from 'node:cluster';
+import { bootstrap, type Config, createServer, type Server } from '@assent/server';
+import { printBanner } from './print-banner.ts';
+import { serveCluster } from './serve-cluster.ts';
 
 const DRAIN_GRACE_MS = 10_000;
 
-/** `assent serve`: migrate, bootstrap, seed the demo on a first start, listen, drain on SIGTERM. */
+/**
+ * `assent serve`: migrate, bootstrap, seed the demo on a first start, listen, drain on SIGTERM.
+ * With WORKERS above 1 the same happens across a primary and its worker processes.
+ */
 export async function serve(config: Config, out: (line: string) => void): Promise<void> {
+  if (config.workers > 1) return serveCluster(config, out, serveWorker);
   const server = await createServer(config);
   const boot = await bootstrap(server.deps.db, config.bootstrapKey);
   if (config.demo && boot.createdOwnerKey) {
@@ -14,17 +21,23 @@ export async function serve(config: Config, out: (line: string) => void): Promis
   server.startJobs();
   const address = server.app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const base = `http://${config.host}:${port}`;
-  out('');
-  out(`  Assent is running at ${base}  (database: ${server.deps.db.dialect})`);
-  out(`  API docs:            ${base}/docs`);
-  if (boot.ownerSecret) {
-    out(`  Owner API key:       ${boot.ownerSecret}`);
-    out('                       (shown once: keep it; it is stored only as a hash)');
-  } else if (boot.createdOwnerKey) {
-    out('  Owner API key:       the value of ASSENT_BOOTSTRAP_KEY');
-  }
-  out('');
+  printBanner(out, { base: `http://${config.host}:${port}`, database: server.deps.db.dialect, ...boot });
+  drainOnSignals(server);
+}
+
+/** One worker of a cluster: the primary has migrated and bootstrapped; this one serves and drains. */
+async function serveWorker(config: Config, jobs: boolean): Promise<void> {
+  const server = await createServer(config);
+  await server.app.listen({ port: config.port, host: config.host });
+  if (jobs) server.startJobs();
+  drainOnSignals(server);
+  const address = server.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  if (cluster.isWorker) process.send?.({ assent: 'ready', port });
+}
+
+/** SIGTERM or SIGINT: finish in-flight requests, then exit. */
+function drainOnSignals(server: Server) {
   let closing = false;
   const stop = async (signal: string) => {
     if (closing) return;

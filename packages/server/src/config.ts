@@ -8,6 +8,10 @@ export interface Config {
   databaseUrl: string | null;
   /** SQLite page cache per connection, in MiB. */
   sqliteCacheMb: number;
+  /** Processes serving HTTP (1: the server process itself; more: a primary and its workers). */
+  workers: number;
+  /** How much of the SQLite file is read through memory mapping, in MiB (0: none). */
+  sqliteMmapMb: number;
   publicUrl: string;
   bootstrapKey: string | null;
   demo: boolean;
@@ -70,6 +74,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     dataDir: resolve(env.DATA_DIR || './data'),
     databaseUrl,
     sqliteCacheMb: int(env, 'SQLITE_CACHE_MB', 64, 2, 65536),
+    sqliteMmapMb: int(env, 'SQLITE_MMAP_MB', 4096, 0, 1048576),
+    workers: int(env, 'WORKERS', 1, 1, 256),
     publicUrl: (env.PUBLIC_URL || `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`).replace(
       /\/$/,
       '',

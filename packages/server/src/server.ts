@@ -43,6 +43,7 @@ export async function createServer(
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
       sqliteCacheMb: config.sqliteCacheMb,
+      sqliteMmapMb: config.sqliteMmapMb,
     });
   await migrate(db);
   const signer = await loadSigner({ pem: config.signingKey, dataDir: config.dataDir });

@@ -29,31 +29,56 @@ const CACHE_MAX = 10_000;
 export function registerAuth(app: FastifyInstance, keys: ApiKeyStore) {
   const cache = new Map<string, { key: ApiKey | null; until: number }>();
 
-  async function lookup(secret: string): Promise<ApiKey | null> {
+  /** The key for a secret: from the cache when it is fresh (no promise then), else from the store. */
+  function lookup(secret: string): ApiKey | null | Promise<ApiKey | null> {
     const hit = cache.get(secret);
     const now = Date.now();
     if (hit && hit.until > now) return hit.key;
-    const key = await keys.findBySecret(secret);
-    if (cache.size >= CACHE_MAX) cache.clear();
-    cache.set(secret, { key, until: now + CACHE_TTL_MS });
-    return key;
+    return keys.findBySecret(secret).then((key) => {
+      if (cache.size >= CACHE_MAX) cache.clear();
+      cache.set(secret, { key, until: now + CACHE_TTL_MS });
+      return key;
+    });
   }
 
-  app.decorateRequest('auth', null);
-  app.decorate('forgetApiKeys', () => cache.clear());
-
-  app.addHook('preHandler', async (req: FastifyRequest) => {
-    if (req.is404 || (!req.url.startsWith('/v1/') && req.url !== '/v1')) return;
-    const header = req.headers.authorization;
-    const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!m) throw new AssentError('unauthorized', 'Send the API key as "Authorization: Bearer <key>"');
-    const key = await lookup(m[1]);
+  function admit(req: FastifyRequest, key: ApiKey | null) {
     if (!key) throw new AssentError('unauthorized', 'The API key is unknown or revoked');
     req.auth = { keyId: key.id, workspaceId: key.workspaceId, role: key.role };
     const permission = req.routeOptions.config?.permission;
     const roles: readonly Role[] = permission ? allow[permission] : [];
     if (!roles.includes(key.role)) {
       throw new AssentError('forbidden', `A key with role "${key.role}" may not do this`);
+    }
+  }
+
+  app.decorateRequest('auth', null);
+  app.decorate('forgetApiKeys', () => cache.clear());
+
+  // a callback hook: a cached key (the usual case) is admitted without a promise or a turn
+  app.addHook('preHandler', (req: FastifyRequest, _reply, done) => {
+    if (req.is404 || (!req.url.startsWith('/v1/') && req.url !== '/v1')) return done();
+    try {
+      const header = req.headers.authorization;
+      const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+      if (!m) throw new AssentError('unauthorized', 'Send the API key as "Authorization: Bearer <key>"');
+      const key = lookup(m[1]);
+      if (!(key instanceof Promise)) {
+        admit(req, key);
+        return done();
+      }
+      key.then(
+        (found) => {
+          try {
+            admit(req, found);
+            done();
+          } catch (err) {
+            done(err as Error);
+          }
+        },
+        (err: Error) => done(err),
+      );
+    } catch (err) {
+      done(err as Error);
     }
   });
 }

@@ -1,0 +1,59 @@
+import { Migrator, sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freshDatabase } from '../../test/support/test-database.ts';
+import type { Db } from './database.ts';
+import { migrate } from './database.ts';
+import { migrations } from './migrations/index.ts';
+
+const stateRow = (subject: string, key: string, state: string) => ({
+  workspace_id: 'ws-1',
+  subject_id: subject,
+  target_type: 'topic',
+  target_key: key,
+  channel: 'email',
+  scope_type: 'workspace',
+  scope_key: '',
+  state,
+  record_id: `rec-${subject}-${key}`,
+  source: 'api',
+  occurred_at: '2026-11-01T10:00:00.000Z',
+  expires_at: key === 'offers' ? '2027-05-01T10:00:00.000Z' : null,
+});
+
+describe('migration 20261125T2130-consent-state-clustered on SQLite', () => {
+  let db: Db | null = null;
+  afterEach(async () => {
+    await db?.close();
+    db = null;
+  });
+
+  it('keeps every consent_state row and makes the table WITHOUT ROWID', async () => {
+    db = (await freshDatabase('sqlite')).db;
+    const migrator = new Migrator({ db: db.kysely, provider: { getMigrations: async () => migrations } });
+    const before = await migrator.migrateTo('20261125T1800-collect');
+    expect(before.error).toBeUndefined();
+    const rows = ['s-1', 's-2', 's-3'].flatMap((s, i) => [
+      stateRow(s, 'newsletter', i % 2 ? 'granted' : 'withdrawn'),
+      stateRow(s, 'offers', 'granted'),
+    ]);
+    await db.kysely.insertInto('consent_state').values(rows).execute();
+
+    expect((await migrate(db)).applied).toContain('20261125T2130-consent-state-clustered');
+
+    const after = await db.kysely
+      .selectFrom('consent_state')
+      .selectAll()
+      .orderBy('subject_id')
+      .orderBy('target_key')
+      .execute();
+    expect(after).toEqual(rows);
+    const ddl = await sql<{
+      sql: string;
+    }>`select sql from sqlite_schema where name = 'consent_state'`.execute(db.kysely);
+    expect(ddl.rows[0].sql).toMatch(/WITHOUT ROWID\s*$/);
+    // the primary key still refuses a second row for one slot
+    await expect(db.kysely.insertInto('consent_state').values(rows[0]).execute()).rejects.toThrow(
+      /UNIQUE|PRIMARY/,
+    );
+  });
+});

@@ -1,5 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
-import { bootstrap, type Config, createDatabase, migrate } from '@assent/server';
+import { bootstrap, type Config, createDatabase, migrate, serveWriteLock } from '@assent/server';
 import { printBanner } from './print-banner.ts';
 
 /** A worker that dies this soon after starting counts as a crash loop. */
@@ -40,9 +40,11 @@ export async function serveCluster(config: Config, out: Out, runWorker: RunWorke
   let started = false;
   const quickDeaths: number[] = [];
   let port = config.port;
+  const writeLock = serveWriteLock();
   const fork = (slot: number): Promise<Worker> => {
     const born = Date.now();
     const worker = cluster.fork({ ASSENT_JOBS: slot === 0 ? '1' : '0' });
+    writeLock.attach(worker);
     worker.on('exit', (code, signal) => {
       if (stopping) return;
       const how = signal ?? `code ${code}`;

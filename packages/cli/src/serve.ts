@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { bootstrap, type Config, createServer, type Server } from '@assent/server';
+import { bootstrap, type Config, createServer, type Server, workerWriteLock } from '@assent/server';
 import { printBanner } from './print-banner.ts';
 import { serveCluster } from './serve-cluster.ts';
 
@@ -27,7 +27,9 @@ export async function serve(config: Config, out: (line: string) => void): Promis
 
 /** One worker of a cluster: the primary has migrated and bootstrapped; this one serves and drains. */
 async function serveWorker(config: Config, jobs: boolean): Promise<void> {
-  const server = await createServer(config);
+  // SQLite: the workers take turns at the write lock the primary keeps
+  const writeLock = config.databaseUrl ? undefined : workerWriteLock();
+  const server = await createServer(config, { writeLock });
   await server.app.listen({ port: config.port, host: config.host });
   if (jobs) server.startJobs();
   drainOnSignals(server);

@@ -2,6 +2,7 @@ import type { FastifyServerOptions } from 'fastify';
 import type { AppDeps } from './app-deps.ts';
 import type { Config } from './config.ts';
 import { loadSigner } from './crypto/signer.ts';
+import type { WriteLock } from './db/cluster-write-lock.ts';
 import { createDatabase, type Db, migrate } from './db/database.ts';
 import { createApiKeyStore } from './features/api-keys/api-key-store.ts';
 import { createCheckpointService } from './features/ledger/checkpoint-service.ts';
@@ -35,7 +36,7 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
 /** Composition: config -> database (migrated) -> signer -> HTTP app with every feature. */
 export async function createServer(
   config: Config,
-  opts: { db?: Db; logger?: FastifyServerOptions['logger'] } = {},
+  opts: { db?: Db; logger?: FastifyServerOptions['logger']; writeLock?: WriteLock } = {},
 ): Promise<Server> {
   const db =
     opts.db ??
@@ -44,6 +45,7 @@ export async function createServer(
       dataDir: config.dataDir,
       sqliteCacheMb: config.sqliteCacheMb,
       sqliteMmapMb: config.sqliteMmapMb,
+      writeLock: opts.writeLock,
     });
   await migrate(db);
   const signer = await loadSigner({ pem: config.signingKey, dataDir: config.dataDir });

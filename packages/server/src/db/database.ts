@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { CompiledQuery, type Driver, Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import type { WriteLock } from './cluster-write-lock.ts';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 import { isUniqueViolation } from './transaction.ts';
@@ -42,6 +43,8 @@ export interface DatabaseOptions {
    * read straight from the operating system's file cache, without a system call or a copy.
    */
   sqliteMmapMb?: number;
+  /** Several processes writing one SQLite file take turns at this lock (see cluster-write-lock.ts). */
+  writeLock?: WriteLock;
 }
 
 export function createDatabase(opts: DatabaseOptions): Db {
@@ -85,7 +88,7 @@ export function createDatabase(opts: DatabaseOptions): Db {
   return {
     kysely,
     dialect: 'sqlite',
-    write: createGroupCommit(kysely),
+    write: createGroupCommit(kysely, opts.writeLock),
     read: async <R>(query: CompiledQuery) => {
       if (!reader || !snapshot) return (await kysely.executeQuery<R>(query)).rows;
       snapshot.open();

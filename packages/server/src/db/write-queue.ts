@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { WriteLock } from './cluster-write-lock.ts';
 import type { Database } from './schema.ts';
 
 export type WriteUnit<T> = (trx: Transaction<Database>) => Promise<T>;
@@ -14,9 +15,10 @@ const MAX_BATCH = 128;
 /**
  * Group commit for SQLite, which has one writer at a time: writes that arrive together run
  * in one transaction, each inside its own savepoint, so one failing write rolls back only its
- * own work while the others commit together. Every caller is answered after the commit.
+ * own work while the others commit together. Every caller is answered after the commit. With a
+ * `lock` (several processes writing one file) each batch runs while holding it.
  */
-export function createGroupCommit(kysely: Kysely<Database>) {
+export function createGroupCommit(kysely: Kysely<Database>, lock?: WriteLock) {
   const queue: Pending[] = [];
   let running = false;
 
@@ -24,6 +26,8 @@ export function createGroupCommit(kysely: Kysely<Database>) {
     running = true;
     try {
       while (queue.length) {
+        // writes that arrive while the lock is awaited join this batch
+        if (lock) await lock.acquire();
         const batch = queue.splice(0, MAX_BATCH);
         const outcomes: ({ ok: true; value: unknown } | { ok: false; err: unknown })[] = [];
         try {
@@ -53,6 +57,8 @@ export function createGroupCommit(kysely: Kysely<Database>) {
           // the batch itself failed (e.g. the commit): nobody's write is kept
           for (const unit of batch) unit.reject(err);
           continue;
+        } finally {
+          lock?.release();
         }
         batch.forEach((unit, i) => {
           const o = outcomes[i];

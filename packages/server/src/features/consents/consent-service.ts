@@ -8,16 +8,17 @@ import {
   truncateIp,
 } from '@assent/core';
 import type { AppDeps } from '../../app-deps.ts';
+import { runTogether } from '../../db/run-together.ts';
 import type { Executor } from '../../db/transaction.ts';
 import type { Actor } from '../../http/context.ts';
 import { auditEntry } from '../../http/context.ts';
 import { newId, nowIso } from '../../shared/ids.ts';
 import { parseJson } from '../../shared/json.ts';
-import { audit } from '../audit/audit-log.ts';
-import { emit } from '../outbox/outbox.ts';
+import { audit, auditQuery } from '../audit/audit-log.ts';
+import { emit, emitQuery } from '../outbox/outbox.ts';
 import { createSubjectService } from '../subjects/subject-service.ts';
 import type { RecordConsents } from './consent-schemas.ts';
-import { applyToState, type RecordRow, toLedgerRecord, toRow } from './consent-store.ts';
+import { applyToState, type RecordRow, stateUpserts, toLedgerRecord, toRow } from './consent-store.ts';
 
 const FUTURE_SKEW_MS = 5 * 60 * 1000;
 const DAY_MS = 86_400_000;
@@ -157,26 +158,28 @@ export function createConsentService(deps: AppDeps) {
       return rec;
     });
 
-    await trx.insertInto('consent_records').values(records.map(toRow)).execute();
-    await trx
-      .updateTable('subjects')
-      .set({ ledger_seq: seq, ledger_head: prevHash, updated_at: recordedAt })
-      .where('id', '=', subjectId)
-      .execute();
-    await applyToState(trx, subjectId, records);
-    await emit(trx, actor.workspaceId, 'consent.updated', {
-      subjectId,
-      records: records.map((r) => ({
-        id: r.id,
-        target: { type: r.targetType, key: r.targetKey },
-        channel: r.channel || null,
-        scope: { type: r.scopeType, key: r.scopeKey || null },
-        state: r.state,
-        source: r.source,
-        occurredAt: r.occurredAt,
-      })),
-    });
-    await audit(trx, auditEntry(actor, 'consent.record', 'subject', subjectId));
+    // independent writes: one round trip on PostgreSQL
+    await runTogether(trx, [
+      trx.insertInto('consent_records').values(records.map(toRow)),
+      trx
+        .updateTable('subjects')
+        .set({ ledger_seq: seq, ledger_head: prevHash, updated_at: recordedAt })
+        .where('id', '=', subjectId),
+      ...stateUpserts(trx, subjectId, records),
+      emitQuery(trx, actor.workspaceId, 'consent.updated', {
+        subjectId,
+        records: records.map((r) => ({
+          id: r.id,
+          target: { type: r.targetType, key: r.targetKey },
+          channel: r.channel || null,
+          scope: { type: r.scopeType, key: r.scopeKey || null },
+          state: r.state,
+          source: r.source,
+          occurredAt: r.occurredAt,
+        })),
+      }),
+      auditQuery(trx, auditEntry(actor, 'consent.record', 'subject', subjectId)),
+    ]);
     return { subjectId, created, records };
   }
 

@@ -79,6 +79,11 @@ export async function applyToState(
   subjectId: string,
   records: LedgerRecord[],
 ): Promise<void> {
+  for (const q of stateUpserts(exec, subjectId, records)) await q.execute();
+}
+
+/** The upserts of `applyToState`, one per chunk of slots, to run with others (`runTogether`). */
+export function stateUpserts(exec: Executor, subjectId: string, records: LedgerRecord[]) {
   // one row per slot (the last given wins, as records come in order), one statement per chunk
   const slots = new Map<string, LedgerRecord>();
   for (const r of records) {
@@ -101,8 +106,9 @@ export async function applyToState(
     occurred_at: r.occurredAt,
     expires_at: r.expiresAt,
   }));
+  const queries = [];
   for (let i = 0; i < rows.length; i += STATE_CHUNK) {
-    await exec
+    const q = exec
       .insertInto('consent_state')
       .values(rows.slice(i, i + STATE_CHUNK))
       .onConflict((oc) =>
@@ -125,9 +131,10 @@ export async function applyToState(
           }))
           // a late-synced older decision does not replace a later one
           .whereRef('consent_state.occurred_at', '<=', 'excluded.occurred_at'),
-      )
-      .execute();
+      );
+    queries.push(q);
   }
+  return queries;
 }
 
 const STATE_CHUNK = 500;

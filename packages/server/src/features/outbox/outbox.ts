@@ -16,24 +16,24 @@ export const eventTypes = [
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 
+/** The insert of an event, to run with others (`runTogether`) in the caller's transaction. */
+export function emitQuery(exec: Executor, workspaceId: string, type: EventType, payload: object) {
+  return exec.insertInto('outbox').values({
+    id: newId(),
+    workspace_id: workspaceId,
+    type,
+    payload: JSON.stringify(payload),
+    created_at: nowIso(),
+    delivered_at: null,
+  });
+}
+
 /** Writes an event in the caller's transaction; delivery (webhooks, feed) reads the outbox later. */
 export async function emit(
   exec: Executor,
   workspaceId: string,
   type: EventType,
   payload: object,
-): Promise<string> {
-  const id = newId();
-  await exec
-    .insertInto('outbox')
-    .values({
-      id,
-      workspace_id: workspaceId,
-      type,
-      payload: JSON.stringify(payload),
-      created_at: nowIso(),
-      delivered_at: null,
-    })
-    .execute();
-  return id;
+): Promise<void> {
+  await emitQuery(exec, workspaceId, type, payload).execute();
 }

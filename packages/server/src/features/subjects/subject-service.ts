@@ -1,9 +1,10 @@
 import { AssentError, type Identifier, normalizeIdentifier } from '@assent/core';
+import { runTogether } from '../../db/run-together.ts';
 import type { Executor } from '../../db/transaction.ts';
 import type { Actor } from '../../http/context.ts';
 import { auditEntry } from '../../http/context.ts';
-import { audit } from '../audit/audit-log.ts';
-import { emit } from '../outbox/outbox.ts';
+import { audit, auditQuery } from '../audit/audit-log.ts';
+import { emit, emitQuery } from '../outbox/outbox.ts';
 import type { IdentifierInput, SubjectRef } from './subject-schemas.ts';
 import { createSubjectStore } from './subject-store.ts';
 
@@ -52,9 +53,12 @@ export function createSubjectService(db: Executor) {
     const owners = await Promise.all(identifiers.map((i) => store.idByIdentifier(actor.workspaceId, i, trx)));
     const subjectId = owners.find((o): o is string => o !== null);
     if (!subjectId) {
-      const id = await store.create(trx, actor.workspaceId, identifiers, attributes ?? {});
-      await emit(trx, actor.workspaceId, 'subject.created', { subjectId: id });
-      await audit(trx, auditEntry(actor, 'subject.create', 'subject', id));
+      const { id, queries } = store.createQueries(trx, actor.workspaceId, identifiers, attributes ?? {});
+      await runTogether(trx, [
+        ...queries,
+        emitQuery(trx, actor.workspaceId, 'subject.created', { subjectId: id }),
+        auditQuery(trx, auditEntry(actor, 'subject.create', 'subject', id)),
+      ]);
       return { subjectId: id, created: true };
     }
     let changed = false;

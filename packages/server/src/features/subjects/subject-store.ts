@@ -1,4 +1,5 @@
 import { AssentError, type Identifier, type IdentifierType } from '@assent/core';
+import type { Compilable } from 'kysely';
 import type { Executor } from '../../db/transaction.ts';
 import { newId, nowIso } from '../../shared/ids.ts';
 import { parseJson } from '../../shared/json.ts';
@@ -71,11 +72,22 @@ export function createSubjectStore(db: Executor) {
       identifiers: Identifier[],
       attributes: Record<string, unknown>,
     ) {
+      const { id, queries } = this.createQueries(exec, workspaceId, identifiers, attributes);
+      for (const q of queries) await exec.executeQuery(q.compile());
+      return id;
+    },
+
+    /** The inserts of `create` (the subject, then its identifiers), to run with others (`runTogether`). */
+    createQueries(
+      exec: Executor,
+      workspaceId: string,
+      identifiers: Identifier[],
+      attributes: Record<string, unknown>,
+    ) {
       const now = nowIso();
       const id = newId();
-      await exec
-        .insertInto('subjects')
-        .values({
+      const queries: Compilable[] = [
+        exec.insertInto('subjects').values({
           id,
           workspace_id: workspaceId,
           attributes: JSON.stringify(attributes),
@@ -84,12 +96,11 @@ export function createSubjectStore(db: Executor) {
           ledger_head: null,
           created_at: now,
           updated_at: now,
-        })
-        .execute();
+        }),
+      ];
       if (identifiers.length) {
-        await exec
-          .insertInto('subject_identifiers')
-          .values(
+        queries.push(
+          exec.insertInto('subject_identifiers').values(
             identifiers.map((i) => ({
               id: newId(),
               workspace_id: workspaceId,
@@ -98,10 +109,10 @@ export function createSubjectStore(db: Executor) {
               value: i.value,
               created_at: now,
             })),
-          )
-          .execute();
+          ),
+        );
       }
-      return id;
+      return { id, queries };
     },
 
     async addIdentifier(exec: Executor, workspaceId: string, subjectId: string, i: Identifier) {

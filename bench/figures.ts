@@ -117,7 +117,9 @@ export function buildFigures(ctx: BenchContext, m: Measurements): { rows: Figure
   const filterName = `audience filter, ${short(ctx.records)} emails`;
   if (f) {
     const perS = f.identifiers / f.seconds;
-    const growth = f.rssMaxSecondHalfMb - f.rssMaxFirstHalfMb;
+    // the process's own memory: the SQLite file is memory-mapped, and its pages count in RSS
+    // as they are read (file cache the system reclaims at will), not as the server's memory
+    const growth = f.anonMaxSecondHalfMb - f.anonMaxFirstHalfMb;
     rows.push(
       {
         name: filterName,
@@ -129,8 +131,8 @@ export function buildFigures(ctx: BenchContext, m: Measurements): { rows: Figure
       },
       {
         name: 'audience filter, server memory',
-        measured: `RSS max ${fmt(f.rssMaxFirstHalfMb)} MB (1st half), ${fmt(f.rssMaxSecondHalfMb)} MB (2nd); VmHWM ${fmt(f.peakBeforeMb)} -> ${fmt(f.peakAfterMb)} MB`,
-        baseline: `${fmt(f.rssBeforeMb)} MB RSS before`,
+        measured: `own (RssAnon) max ${fmt(f.anonMaxFirstHalfMb)} MB (1st half), ${fmt(f.anonMaxSecondHalfMb)} MB (2nd); RSS with mapped file pages ${fmt(f.rssMaxFirstHalfMb)} -> ${fmt(f.rssMaxSecondHalfMb)} MB`,
+        baseline: `${fmt(f.anonBeforeMb)} MB own, ${fmt(f.rssBeforeMb)} MB RSS before`,
         ratio: null,
         target: `flat: 2nd half < +${FILTER_GROWTH_MB} MB`,
         pass: growth < FILTER_GROWTH_MB,

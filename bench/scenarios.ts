@@ -102,6 +102,10 @@ export interface FilterResult {
   /** Highest RSS sampled while the first half of the identifiers was sent, and then the second. */
   rssMaxFirstHalfMb: number;
   rssMaxSecondHalfMb: number;
+  /** The same for the process's own (anonymous) memory, without mapped file pages. */
+  anonBeforeMb: number;
+  anonMaxFirstHalfMb: number;
+  anonMaxSecondHalfMb: number;
 }
 
 function* identifierChunks(count: number, progress: { sent: number }): Generator<string> {
@@ -121,9 +125,12 @@ export async function audienceFilter(server: Child, key: string, count: number):
   // a streaming filter's memory stops growing: compare the two halves of the upload
   const progress = { sent: 0 };
   const rssMax = [before.rssKb, 0];
+  const anonMax = [before.anonKb, 0];
   const sampler = setInterval(() => {
     const half = progress.sent < count / 2 ? 0 : 1;
-    rssMax[half] = Math.max(rssMax[half], server.memory().rssKb);
+    const now = server.memory();
+    rssMax[half] = Math.max(rssMax[half], now.rssKb);
+    anonMax[half] = Math.max(anonMax[half], now.anonKb);
   }, 100);
   const start = performance.now();
   try {
@@ -163,6 +170,9 @@ export async function audienceFilter(server: Child, key: string, count: number):
       peakAfterMb: mb(after.peakKb),
       rssMaxFirstHalfMb: mb(rssMax[0]),
       rssMaxSecondHalfMb: mb(Math.max(rssMax[1], after.rssKb)),
+      anonBeforeMb: mb(before.anonKb),
+      anonMaxFirstHalfMb: mb(anonMax[0]),
+      anonMaxSecondHalfMb: mb(Math.max(anonMax[1], after.anonKb)),
     };
   } finally {
     clearInterval(sampler);

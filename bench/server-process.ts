@@ -14,7 +14,7 @@ export interface Child {
   url: string;
   /** The node process doing the work (tsx runs the script in a child of its own). */
   pid: number;
-  memory(): { rssKb: number; peakKb: number };
+  memory(): { rssKb: number; peakKb: number; anonKb: number };
   stop(): Promise<void>;
 }
 
@@ -41,11 +41,14 @@ function innerPid(pid: number): number {
   }
 }
 
-/** VmRSS and VmHWM (peak resident set) of a process, in kB. */
-export function processMemory(pid: number): { rssKb: number; peakKb: number } {
+/**
+ * VmRSS, VmHWM (peak resident set) and RssAnon (the process's own memory: heap, buffers; not
+ * the pages of files it maps, such as a memory-mapped SQLite file) of a process, in kB.
+ */
+export function processMemory(pid: number): { rssKb: number; peakKb: number; anonKb: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-  return { rssKb: field('VmRSS'), peakKb: field('VmHWM') };
+  return { rssKb: field('VmRSS'), peakKb: field('VmHWM'), anonKb: field('RssAnon') };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -118,6 +118,9 @@ describe('script gating and Consent Mode', () => {
     await page.goto(url);
     await dialog(page).getByRole('button', { name: 'Accept all' }).click();
     await until(() => site.consents.length === 1);
+    // the record leaves the queue when its answer arrives; a reload before that sends it again
+    // (same idempotency key, which the server dedupes), so wait for the answer
+    await until(async () => page.evaluate(() => (localStorage.getItem('assent_queue') ?? '[]') === '[]'));
     await page.reload();
     await until(async () => (await ranLog()).length === 5);
     expect(await dialog(page).count()).toBe(0);

@@ -1,6 +1,7 @@
 import { BANNER_BUDGET_BYTES } from '../packages/banner/src/build.ts';
 import { SETTLE_MS } from './banner-loads.ts';
 import { type BannerResults, CHROMIUM, type Sample, WARMUPS } from './banner-phase.ts';
+import type { Reference } from './banner-site.ts';
 import { type Figure, fmt } from './report.ts';
 
 /** The issue's targets. */
@@ -81,11 +82,13 @@ export function buildBannerFigures(r: BannerResults): { rows: Figure[]; notes: s
   });
 
   const fcp = (s: Sample[]) => ms(median(pick(s, 'fcp')));
+  const ref = (page: Reference) => signed(median(r.speed!.references[page].map((w) => w.cpu)) - baseCpu);
   notes.push(
     `Banner speed: one article page (header, 5 paragraphs, sidebar, footer, no images) served from 127.0.0.1 in three variants, in Chromium ${r.speed.chromium} (${CHROMIUM}, --headless --no-sandbox --disable-gpu --disable-background-networking, 1280x800); ${WARMUPS} warm-up rounds, then ${r.speed.runs} rounds, each loading every variant in a fresh browser context (no stored choice, no cache), the order rotating each round. Figures are medians (p90 where shown).`,
     'Visible: an init script checks at every animation frame, before it is painted, whether the dialog (`#assent [role="dialog"]`, `#cc-main .cm`) has a non-empty box, `visibility: visible` and opacity > 0, and records `performance.now()` (ms from navigation start) the first time; "page visible" is the same check on the article h1 of the page without a banner. The delay is the median banner time minus the median page time.',
     `Page h1 first frame, median: no banner ${ms(pageAt)}, Assent page ${ms(median(pick(assent, 'page')))}, vanilla-cookieconsent page ${ms(median(pick(vanilla, 'page')))}; first-contentful-paint: ${fcp(none)}, ${fcp(assent)}, ${fcp(vanilla)}. The issue's reference: page visible ~55 ms, vanilla-cookieconsent ~245 ms.`,
-    `Script time: a second load of each variant under a devtools.timeline trace, with nothing of the bench running in the page, to ${SETTLE_MS} ms after the load event; the CPU (thread) time of the top-level script events (EvaluateScript, FunctionCall, RunMicrotasks, compile) on the page main thread, minus the page without a banner. "Forced layout" is the style and layout those scripts force synchronously (part of the CPU figure: work the page would otherwise do in its next frame); "wall" includes waits on the browser process (document.cookie, localStorage) and time the OS ran something else.`,
+    `Script time: a second load of each variant under a devtools.timeline trace, with nothing of the bench running in the page, to ${SETTLE_MS} ms after the load event (what runs when the bench then closes the page, such as pagehide handlers, is not counted); the CPU (thread) time of the top-level script events (EvaluateScript, FunctionCall, RunMicrotasks, compile) on the page main thread, minus the page without a banner. "Forced layout" is the style and layout those scripts force synchronously (part of the CPU figure: work the page would otherwise do in its next frame); "wall" includes waits on the browser process (document.cookie, localStorage) and time the OS ran something else.`,
+    `Script time floor, traced the same way on the same page: one trivial inline script (\`<script>window.x = 1;</script>\`) ${ref('script')} CPU, the fixed cost of running any script at all in this measurement; Assent's inline config script on its own (\`window.assentConfig = {...}\`, part of Assent's figure) ${ref('config')} CPU.`,
     'Assent is embedded as its README says (config inline, then the bundle, first in <head>); vanilla-cookieconsent as its docs say (CSS in <head>, UMD build and a config file deferred), with necessary/analytics/marketing categories, the same vendors as cookie tables, en + fr, a bar consent modal and `hideFromBots: false` (its default hides the banner from navigator.webdriver, which Playwright sets). Its config has no Consent Mode or GPC handling, which Assent does.',
   );
   return { rows, notes };

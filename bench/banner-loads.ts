@@ -104,7 +104,7 @@ interface TraceEvent {
   tdur?: number;
   pid: number;
   tid: number;
-  args?: { data?: { url?: string }; beginData?: { url?: string } };
+  args?: { data?: { url?: string; isMainFrame?: boolean }; beginData?: { url?: string } };
 }
 
 // Top-level events that run JavaScript; a TimerFire or EventDispatch holds a FunctionCall.
@@ -122,12 +122,18 @@ const firstParse = (events: TraceEvent[], url: string) =>
   events.find((e) => e.name === 'ParseHTML' && e.args?.beginData?.url === url);
 
 /**
- * Sums the script events of the thread that parsed `url`, from its first parse to `until` (the
- * next load's), each counted once however nested.
+ * Sums the script events of the thread that parsed `url`, from its first parse to SETTLE_MS after
+ * its load event (and before `until`, the next load's first parse), each counted once however
+ * nested. Whatever runs when the bench then closes the page (pagehide, unload) is left out.
  */
 export function scriptWork(events: TraceEvent[], url: string, until = Number.POSITIVE_INFINITY): ScriptWork {
   const parser = firstParse(events, url);
   if (!parser) throw new Error(`the trace has no ParseHTML for ${url}`);
+  const load = events.find(
+    (e) => e.name === 'MarkLoad' && e.pid === parser.pid && e.ts >= parser.ts && e.args?.data?.isMainFrame,
+  );
+  if (!load) throw new Error(`the trace has no load event for ${url}`);
+  until = Math.min(until, load.ts + SETTLE_MS * 1000);
   const thread = events
     .filter(
       (e) =>
@@ -177,5 +183,7 @@ export async function workLoads(
     trace = await browser.stopTracing();
   }
   const events = (JSON.parse(trace.toString()) as { traceEvents: TraceEvent[] }).traceEvents;
-  return loads.map(({ url }, i) => scriptWork(events, url, firstParse(events, loads[i + 1]?.url ?? '')?.ts));
+  // the last load runs to the end of the trace (a ParseHTML of url '', a blank document, is no bound)
+  const next = (i: number) => (i + 1 < loads.length ? firstParse(events, loads[i + 1].url)?.ts : undefined);
+  return loads.map(({ url }, i) => scriptWork(events, url, next(i)));
 }

@@ -7,7 +7,15 @@ import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { buildBanner, gzipSize } from '../packages/banner/src/build.ts';
 import { type ScriptWork, type Shown, timeLoad, workLoads } from './banner-loads.ts';
-import { dialogSelector, startBannerSite, type Variant, vanillaFiles, variants } from './banner-site.ts';
+import {
+  dialogSelector,
+  type Reference,
+  references,
+  startBannerSite,
+  type Variant,
+  vanillaFiles,
+  variants,
+} from './banner-site.ts';
 import type { BenchContext } from './context.ts';
 import { fmt } from './report.ts';
 
@@ -20,7 +28,13 @@ export interface BannerResults {
   /** gzip bytes */
   weight: { banner: number; headless: number; vanillaJs: number; vanillaCss: number; vanillaVersion: string };
   /** null: Chromium is missing. */
-  speed: { chromium: string; runs: number; samples: Record<Variant, Sample[]> } | null;
+  speed: {
+    chromium: string;
+    runs: number;
+    samples: Record<Variant, Sample[]>;
+    /** Script time of the reference pages (see banner-site.ts). */
+    references: Record<Reference, ScriptWork[]>;
+  } | null;
 }
 
 function loud(ctx: BenchContext, message: string) {
@@ -54,20 +68,26 @@ export async function runBannerBench(ctx: BenchContext): Promise<BannerResults> 
   try {
     const runs = ctx.bannerRuns;
     const samples: Record<Variant, Sample[]> = { none: [], assent: [], vanilla: [] };
-    ctx.log(`banner: Chromium ${browser.version()}, ${WARMUPS} warm-up + ${runs} rounds over the 3 pages...`);
+    const refs: Record<Reference, ScriptWork[]> = { script: [], config: [] };
+    const traced = [...variants, ...references];
+    ctx.log(
+      `banner: Chromium ${browser.version()}, ${WARMUPS} warm-up + ${runs} rounds over the 3 pages (and ${references.length} reference pages, traced only)...`,
+    );
     for (let round = 0; round < WARMUPS + runs; round++) {
       // rotate the order so that no page always comes first
       const order = variants.map((_, i) => variants[(i + round) % variants.length]);
       const shown: Shown[] = [];
       for (const v of order) shown.push(await timeLoad(browser, site.url(v), dialogSelector[v]));
+      const pages = traced.map((_, i) => traced[(i + round) % traced.length]);
       const work = await workLoads(
         browser,
-        order.map((v) => ({ url: site.url(v), dialog: dialogSelector[v] })),
+        pages.map((p) => ({ url: site.url(p), dialog: dialogSelector[p] })),
       );
       if (round < WARMUPS) continue;
-      for (const [i, v] of order.entries()) samples[v].push({ ...shown[i], ...work[i] });
+      for (const [i, v] of order.entries()) samples[v].push({ ...shown[i], ...work[pages.indexOf(v)] });
+      for (const r of references) refs[r].push(work[pages.indexOf(r)]);
     }
-    return { weight, speed: { chromium: browser.version(), runs, samples } };
+    return { weight, speed: { chromium: browser.version(), runs, samples, references: refs } };
   } finally {
     await browser.close();
     await site.close();

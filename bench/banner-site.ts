@@ -15,11 +15,20 @@ import { assentConfig, vanillaConfigScript } from './banner-configs.ts';
 export const variants = ['none', 'assent', 'vanilla'] as const;
 export type Variant = (typeof variants)[number];
 
+/**
+ * Pages traced for script time only, as reference points: one trivial inline script (what running
+ * any script at all costs in this measurement) and Assent's inline config script on its own.
+ */
+export const references = ['script', 'config'] as const;
+export type Reference = (typeof references)[number];
+
 /** The element each variant's "visible" is judged on. */
-export const dialogSelector: Record<Variant, string | null> = {
+export const dialogSelector: Record<Variant | Reference, string | null> = {
   none: null,
   assent: '#assent [role="dialog"]',
   vanilla: '#cc-main .cm',
+  script: null,
+  config: null,
 };
 
 export function vanillaFiles() {
@@ -42,10 +51,13 @@ const paragraphs = [
 
 const escapeJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
 
-function pageHtml(variant: Variant, endpoint: string): string {
+function pageHtml(variant: Variant | Reference, endpoint: string): string {
+  const config = `<script>window.assentConfig = ${escapeJson(assentConfig(endpoint))};</script>`;
   const head = {
     none: '',
-    assent: `<script>window.assentConfig = ${escapeJson(assentConfig(endpoint))};</script>
+    script: '<script>window.x = 1;</script>',
+    config,
+    assent: `${config}
 <script src="/assent-banner.js"></script>`,
     vanilla: `<link rel="stylesheet" href="/cookieconsent.css">
 <script defer src="/cookieconsent.umd.js"></script>
@@ -79,7 +91,7 @@ ${article}
 }
 
 export interface BannerSite {
-  url(variant: Variant): string;
+  url(page: Variant | Reference): string;
   close(): Promise<void>;
 }
 
@@ -103,7 +115,7 @@ export async function startBannerSite(assentBundle: string): Promise<BannerSite>
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  for (const v of variants)
+  for (const v of [...variants, ...references])
     files.set(`/${v}`, ['text/html; charset=utf-8', pageHtml(v, `${origin}/c/bench`)]);
   return {
     url: (v) => `${origin}/${v}`,

@@ -37,6 +37,10 @@ async function bundle(entry: string): Promise<string> {
     target: 'es2020',
     platform: 'browser',
     legalComments: 'none',
+    // V8's explicit compile hint (Chrome 136+): nearly every function runs during the page's load, so
+    // compile them all while the file streams in, off the main thread, instead of one by one on it.
+    // It must be the file's first line: a config prepended in front of it turns it off.
+    banner: { js: '//# allFunctionsCalledOnLoad' },
     write: false,
     plugins: [cssAsString],
   };

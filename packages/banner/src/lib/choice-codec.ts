@@ -19,6 +19,8 @@ export interface StoredChoice {
 export const encodeChoice = (c: StoredChoice): string => encodeURIComponent(JSON.stringify(c));
 
 export function decodeChoice(value: string | null | undefined): StoredChoice | null {
+  // a first visit has no cookie: return before JSON.parse throws, a throw costs a stack trace
+  if (!value) return null;
   try {
     const c = JSON.parse(decodeURIComponent(value ?? ''));
     const ok =

@@ -6,7 +6,7 @@ import type {
   CollectIdentifyResult,
 } from '@assent/core/collect';
 import { decodeChoice, encodeChoice, isChoiceCurrent } from '../lib/choice-codec.ts';
-import { consentModeDefault, consentModeUpdate } from '../lib/consent-mode.ts';
+import { consentModeUpdate } from '../lib/consent-mode.ts';
 import { chosenOnly, effectiveDecisions, isGpcLocked } from '../lib/decisions.ts';
 import { pickLanguage } from '../lib/language.ts';
 import { uuid } from '../lib/uuid.ts';
@@ -16,6 +16,8 @@ import { createGate } from './gate.ts';
 import { deleteCookies, lsGet, lsSet, readCookie, writeCookie } from './storage.ts';
 
 const COOKIE = 'assent_consent';
+/** Session cookie: the banner was closed without a choice (rather than sessionStorage: one storage read at start). */
+export const DISMISSED = 'assent_dismissed';
 const SUBJECT = 'assent_subject';
 
 /** What the UI needs from the runtime. */
@@ -26,31 +28,40 @@ export interface Controller {
   gpc: boolean;
   get(): ConsentSnapshot;
   choose(interaction: Exclude<BannerInteraction, 'gpc'>, raw?: Record<string, boolean>): void;
-  beacon(type: BannerEventType): void;
+  /** `hold`: send it with the next beacon, or when the page is hidden. */
+  beacon(type: BannerEventType, hold?: boolean): void;
 }
 
 export interface Ui {
-  open(details?: boolean): void;
+  /** `atLoad`: the first open, during the page's load. */
+  open(details?: boolean, atLoad?: boolean): void;
   /** Called after every change: the UI closes and may offer a reload. */
   changed(s: ConsentSnapshot): void;
 }
 
 export type UiFactory = (ctl: Controller) => Ui;
 
-export function createController(cfg: BannerConfig, makeUi?: UiFactory): BannerApi {
+function withBody(fn: () => void): void {
+  if (document.body) {
+    fn();
+    return;
+  }
+  const mo = new MutationObserver(() => {
+    if (!document.body) return;
+    mo.disconnect();
+    fn();
+  });
+  mo.observe(document.documentElement, { childList: true });
+}
+
+/**
+ * The consent state and the page API, from the config and `document.cookie` (the one storage read
+ * at start). start() has already pushed the Consent Mode default.
+ */
+export function createController(cfg: BannerConfig, jar: string, makeUi?: UiFactory): BannerApi {
   const w = window;
   const { endpoint, purposes, consentMode } = cfg;
   const gtag = (...args: unknown[]) => w.gtag!(...args);
-  if (consentMode.enabled) {
-    // Must reach the dataLayer before any Google tag fires: this is the first thing the banner does.
-    w.dataLayer ||= [];
-    const dl = w.dataLayer;
-    w.gtag ||= function () {
-      // biome-ignore lint/complexity/noArguments: gtag.js only reads Arguments objects from the dataLayer
-      dl.push(arguments);
-    };
-    gtag('consent', 'default', consentModeDefault(consentMode));
-  }
 
   const gpc = (navigator as Navigator & { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
   const lang = pickLanguage(
@@ -60,7 +71,7 @@ export function createController(cfg: BannerConfig, makeUi?: UiFactory): BannerA
   );
   const texts = cfg.languages[lang] ?? cfg.languages[cfg.defaultLanguage];
   const delivery = createDelivery(`${endpoint}/consents`);
-  let stored = decodeChoice(readCookie(COOKIE));
+  let stored = decodeChoice(readCookie(jar, COOKIE));
   const anonymousId = stored?.a ?? uuid();
   // localStorage is a synchronous trip to the browser process: read it when a choice is recorded, not at load
   let subjectToken: string | undefined | null = null;
@@ -71,7 +82,12 @@ export function createController(cfg: BannerConfig, makeUi?: UiFactory): BannerA
   const current = () => !!stored && isChoiceCurrent(stored, cfg.revision, cfg.choiceDays, Date.now());
   let decisions = effectiveDecisions(purposes, current() ? stored!.d : {}, gpc);
   const gate = createGate((keys) => keys.every((k) => decisions[k]));
+  // The UI is made when it is first needed, and only once there is a <body> to put it in: a page
+  // view with a current choice never builds it.
   let ui: Ui | undefined;
+  const theUi = () =>
+    (ui ??=
+      makeUi && document.body ? makeUi({ cfg, lang, texts, gpc, get: snapshot, choose, beacon }) : undefined);
 
   const snapshot = (): ConsentSnapshot => ({
     decided: current(),
@@ -82,11 +98,29 @@ export function createController(cfg: BannerConfig, makeUi?: UiFactory): BannerA
   });
   const emit = (name: 'ready' | 'change', detail: ConsentSnapshot) =>
     w.dispatchEvent(new CustomEvent(`assent:${name}`, { detail }));
-  const beacon = (type: BannerEventType) =>
+  const post = (type: BannerEventType) =>
     navigator.sendBeacon?.(
       `${endpoint}/events`,
       JSON.stringify({ type, variant: cfg.variant, language: lang }),
     );
+  // The `shown` of a banner opened during the load waits for the visitor's next action or for the
+  // page to be hidden (what sendBeacon is for): a request made during the load costs it ~2 ms of
+  // main thread. Beacons still go out in order.
+  let held: BannerEventType | null = null;
+  const release = () => {
+    if (held) post(held);
+    held = null;
+  };
+  function beacon(type: BannerEventType, hold?: boolean): void {
+    release();
+    if (!hold) {
+      post(type);
+      return;
+    }
+    held = type;
+    document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && release());
+    w.addEventListener('pagehide', release);
+  }
 
   const store = (d: Record<string, boolean>, t = Date.now(), partial?: boolean) => {
     stored = {
@@ -125,7 +159,7 @@ export function createController(cfg: BannerConfig, makeUi?: UiFactory): BannerA
     gate.scan();
     const s = { ...snapshot(), reloadSuggested };
     emit('change', s);
-    ui?.changed(s);
+    (reloadSuggested ? theUi() : ui)?.changed(s);
   }
 
   function choose(interaction: Exclude<BannerInteraction, 'gpc'>, raw: Record<string, boolean> = {}): void {
@@ -151,8 +185,9 @@ export function createController(cfg: BannerConfig, makeUi?: UiFactory): BannerA
   }
 
   if (current() && consentMode.enabled) gtag('consent', 'update', consentModeUpdate(purposes, decisions));
-  // choices queued by an earlier page go out once this one has settled, off its critical path
-  setTimeout(() => delivery.flush(), 500);
+  // choices queued by an earlier page go out once this one has settled, off its critical path; a
+  // queue comes with a stored choice, so a first visit does not read localStorage at all
+  if (stored) setTimeout(() => delivery.flush(), 500);
   w.addEventListener('online', () => delivery.flush(true));
 
   const api: BannerApi = {
@@ -164,7 +199,7 @@ export function createController(cfg: BannerConfig, makeUi?: UiFactory): BannerA
       return () => w.removeEventListener('assent:change', h);
     },
     show: (details = false) =>
-      ui ? ui.open(details) : w.dispatchEvent(new CustomEvent('assent:show', { detail: { details } })),
+      theUi() ? ui!.open(details) : w.dispatchEvent(new CustomEvent('assent:show', { detail: { details } })),
     acceptAll: () => choose('accept_all'),
     rejectAll: () => choose('reject_all'),
     set: (d) => choose('custom', d),
@@ -188,16 +223,15 @@ export function createController(cfg: BannerConfig, makeUi?: UiFactory): BannerA
       return res;
     },
   };
-  w.assent = api;
 
+  // The banner goes in as soon as the parser has made <body>, at the end of that parser task, so
+  // that it is in the page's first frame (DOMContentLoaded can come a frame or more later).
+  if (makeUi && !current() && !readCookie(jar, DISMISSED)) withBody(() => theUi()!.open(false, true));
   const onDom = (fn: () => void) =>
     document.readyState === 'loading' ? document.addEventListener('DOMContentLoaded', fn) : fn();
   onDom(() => {
     gate.scan();
-    new MutationObserver(gate.scan).observe(document.documentElement, { childList: true, subtree: true });
-    if (!makeUi) return;
-    ui = makeUi({ cfg, lang, texts, gpc, get: snapshot, choose, beacon });
-    if (!current() && !lsGet('assent_dismissed', true)) ui.open();
+    new MutationObserver(gate.scan).observe(document, { childList: true, subtree: true });
   });
   emit('ready', snapshot());
   return api;

@@ -1,29 +1,32 @@
 import { cookieMatches, parentDomains } from '../lib/cookie-names.ts';
 
 // Storage can throw (blocked cookies, private modes, sandboxed frames): the banner must still work.
-export function lsGet<T>(key: string, session?: boolean): T | null {
+export function lsGet<T>(key: string): T | null {
   try {
-    return JSON.parse((session ? sessionStorage : localStorage).getItem(key) ?? 'null');
+    return JSON.parse(localStorage.getItem(key) ?? 'null');
   } catch {
     return null;
   }
 }
 
-export function lsSet(key: string, value: unknown, session?: boolean): void {
+export function lsSet(key: string, value: unknown): void {
   try {
-    (session ? sessionStorage : localStorage).setItem(key, JSON.stringify(value));
+    localStorage.setItem(key, JSON.stringify(value));
   } catch {}
 }
 
-export function readCookie(name: string): string | null {
-  for (const c of document.cookie.split('; ')) if (c.startsWith(`${name}=`)) return c.slice(name.length + 1);
+/** The value of cookie `name` in `jar` (a `document.cookie` string, read once at start). */
+export function readCookie(jar: string, name: string): string | null {
+  for (const c of jar.split('; ')) if (c.startsWith(`${name}=`)) return c.slice(name.length + 1);
   return null;
 }
 
-export function writeCookie(name: string, value: string, days: number): void {
+/** Without `days`, a session cookie. */
+export function writeCookie(name: string, value: string, days?: number): void {
   const secure = location.protocol === 'https:' ? ';Secure' : '';
+  const age = days === undefined ? '' : `;max-age=${Math.round(days * 86400)}`;
   // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is async and not in every browser
-  document.cookie = `${name}=${value};path=/;max-age=${Math.round(days * 86400)};SameSite=Lax${secure}`;
+  document.cookie = `${name}=${value};path=/${age};SameSite=Lax${secure}`;
 }
 
 /** Deletes cookies matching the patterns on path=/ for this host and each parent domain. */

@@ -154,8 +154,11 @@ export function registerCollectRoutes(app: HttpApp, deps: AppDeps) {
         .header('cache-control', `public, max-age=${CONFIG_MAX_AGE}`)
         .type('text/javascript; charset=utf-8');
       if (req.headers['if-none-match'] === etag) return reply.code(304).send();
-      // the bundle starts with "(()=>": the config statement must end with its own semicolon
-      return reply.send(`window.assentConfig=${json};\n${built[which]}`);
+      // The bundle's first line is V8's compile hint, which Chrome reads on a file's first line only:
+      // the config goes after it, as a statement ending with its own semicolon.
+      const code = built[which];
+      const hint = code.startsWith('//#') ? code.slice(0, code.indexOf('\n') + 1) : '';
+      return reply.send(`${hint}window.assentConfig=${json};\n${code.slice(hint.length)}`);
     };
     const scriptSchema = (summary: string) => ({
       schema: {

@@ -45,6 +45,7 @@ export async function createServer(
       dataDir: config.dataDir,
       sqliteCacheMb: config.sqliteCacheMb,
       sqliteMmapMb: config.sqliteMmapMb,
+      backgroundCheckpoint: true,
       writeLock: opts.writeLock,
     });
   await migrate(db);

@@ -7,6 +7,7 @@ import type { WriteLock } from './cluster-write-lock.ts';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 import { isUniqueViolation } from './transaction.ts';
+import { startWalCheckpointer } from './wal-checkpointer.ts';
 import { createGroupCommit, type WriteUnit } from './write-queue.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -43,6 +44,11 @@ export interface DatabaseOptions {
    * read straight from the operating system's file cache, without a system call or a copy.
    */
   sqliteMmapMb?: number;
+  /**
+   * Checkpoint the SQLite WAL from a background thread (wal-checkpointer.ts) instead of inside
+   * the commit that crosses SQLite's 1,000-page mark. For the server; one-off commands need not.
+   */
+  backgroundCheckpoint?: boolean;
   /** Several processes writing one SQLite file take turns at this lock (see cluster-write-lock.ts). */
   writeLock?: WriteLock;
 }
@@ -77,6 +83,19 @@ export function createDatabase(opts: DatabaseOptions): Db {
   sqlite.pragma(cachePragma);
   const mmapPragma = `mmap_size = ${1024 * 1024 * (opts.sqliteMmapMb ?? DEFAULT_MMAP_MB)}`;
   sqlite.pragma(mmapPragma);
+  // each write is a savepoint in a group commit: its rollback journal stays in memory, not a temp file
+  sqlite.pragma('temp_store = MEMORY');
+  // after the WAL is started over, a file grown by a burst is cut back to this
+  sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
+  const checkpointer =
+    opts.backgroundCheckpoint && file !== ':memory:'
+      ? startWalCheckpointer(file, () => {
+          try {
+            sqlite.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`);
+          } catch {}
+        })
+      : null;
+  if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${BACKGROUND_AUTOCHECKPOINT_PAGES}`);
   const kysely = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
   });
@@ -95,6 +114,7 @@ export function createDatabase(opts: DatabaseOptions): Db {
       return reader.prepare(query.sql).all(...(query.parameters as unknown[])) as R[];
     },
     async close() {
+      await checkpointer?.stop();
       await kysely.destroy();
       reader?.close();
     },
@@ -133,6 +153,10 @@ class ImmediateSqliteDialect extends SqliteDialect {
 const STATEMENT_CACHE_MAX = 500;
 const DEFAULT_CACHE_MB = 64;
 const DEFAULT_MMAP_MB = 4096;
+const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+/** SQLite's default mark, and the writer's own mark (32 MiB of 4 KiB pages) beside the checkpoint thread. */
+const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
+const BACKGROUND_AUTOCHECKPOINT_PAGES = 8192;
 
 /**
  * Starting a read transaction costs more than a small indexed read (WAL index locks), so the

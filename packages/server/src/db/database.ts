@@ -5,6 +5,7 @@ import { CompiledQuery, type Driver, Kysely, Migrator, PostgresDialect, SqliteDi
 import pg from 'pg';
 import type { WriteLock } from './cluster-write-lock.ts';
 import { migrations } from './migrations/index.ts';
+import { prepareByText } from './pg-prepared.ts';
 import type { Database } from './schema.ts';
 import { isUniqueViolation } from './transaction.ts';
 import { startWalCheckpointer } from './wal-checkpointer.ts';
@@ -58,6 +59,7 @@ export function createDatabase(opts: DatabaseOptions): Db {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 20 });
     // a dropped idle connection must not crash the process
     pool.on('error', () => {});
+    pool.on('connect', prepareByText);
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return {
       kysely,

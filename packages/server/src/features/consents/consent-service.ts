@@ -1,7 +1,6 @@
 import {
   AssentError,
   channels,
-  type FieldError,
   hashRecord,
   type LedgerRecord,
   type ScopeType,
@@ -13,47 +12,20 @@ import type { Executor } from '../../db/transaction.ts';
 import type { Actor } from '../../http/context.ts';
 import { auditEntry } from '../../http/context.ts';
 import { newId, nowIso } from '../../shared/ids.ts';
-import { parseJson } from '../../shared/json.ts';
 import { audit, auditQuery } from '../audit/audit-log.ts';
 import { emit, emitQuery } from '../outbox/outbox.ts';
 import { createSubjectService } from '../subjects/subject-service.ts';
+import { createCatalogLookup, type WantedObject } from './catalog-lookup.ts';
 import type { RecordConsents } from './consent-schemas.ts';
 import { applyToState, type RecordRow, stateUpserts, toLedgerRecord, toRow } from './consent-store.ts';
 
 const FUTURE_SKEW_MS = 5 * 60 * 1000;
 const DAY_MS = 86_400_000;
 
-type CatalogKind = 'purpose' | 'vendor' | 'topic' | 'brand' | 'property';
-
 export function createConsentService(deps: AppDeps) {
   const db = deps.db.kysely;
   const subjects = createSubjectService(db);
-
-  /** Looks up the catalog objects a request names; unknown or archived keys are a 422 naming the field. */
-  async function catalogFor(
-    trx: Executor,
-    workspaceId: string,
-    wanted: { kind: CatalogKind; key: string; pointer: string }[],
-  ) {
-    const keys = [...new Set(wanted.map((w) => w.key))];
-    const rows = keys.length
-      ? await trx
-          .selectFrom('catalog_objects')
-          .select(['kind', 'key', 'data'])
-          .where('workspace_id', '=', workspaceId)
-          .where('key', 'in', keys)
-          .where('archived_at', 'is', null)
-          .execute()
-      : [];
-    const found = new Map(
-      rows.map((r) => [`${r.kind}:${r.key}`, parseJson<Record<string, unknown>>(r.data, {})]),
-    );
-    const errors: FieldError[] = wanted
-      .filter((w) => !found.has(`${w.kind}:${w.key}`))
-      .map((w) => ({ pointer: w.pointer, detail: `No ${w.kind} with key "${w.key}" in this workspace` }));
-    if (errors.length) throw new AssentError('unprocessable', errors.map((e) => e.detail).join('; '), errors);
-    return found;
-  }
+  const catalogFor = createCatalogLookup();
 
   /** Records the decisions atomically: chained per subject, current state updated, outbox event written. */
   async function record(trx: Executor, actor: Actor, input: RecordConsents) {
@@ -65,7 +37,7 @@ export function createConsentService(deps: AppDeps) {
       ]);
     }
     const scope = input.scope ?? {};
-    const wanted: { kind: CatalogKind; key: string; pointer: string }[] = [];
+    const wanted: WantedObject[] = [];
     input.decisions.forEach((d, i) => {
       if (d.target.type !== 'channel')
         wanted.push({ kind: d.target.type, key: d.target.key, pointer: `/decisions/${i}/target/key` });

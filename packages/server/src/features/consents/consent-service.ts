@@ -63,7 +63,10 @@ export function createConsentService(deps: AppDeps) {
     if (scope.property) wanted.push({ kind: 'property', key: scope.property, pointer: '/scope/property' });
     const catalog = await catalogFor(trx, actor.workspaceId, wanted);
 
-    const { subjectId, created } = await subjects.resolve(trx, actor, input.subject);
+    // a new subject is written with its first records, in the same statement
+    const { subjectId, created, createQueries } = await subjects.resolve(trx, actor, input.subject, {
+      deferCreate: true,
+    });
     const [scopeType, scopeKey]: [ScopeType, string] = scope.property
       ? ['property', scope.property]
       : scope.brand
@@ -132,11 +135,15 @@ export function createConsentService(deps: AppDeps) {
 
     // independent writes: one round trip on PostgreSQL
     await runTogether(trx, [
+      ...(createQueries
+        ? createQueries({ seq, head: prevHash })
+        : [
+            trx
+              .updateTable('subjects')
+              .set({ ledger_seq: seq, ledger_head: prevHash, updated_at: recordedAt })
+              .where('id', '=', subjectId),
+          ]),
       trx.insertInto('consent_records').values(records.map(toRow)),
-      trx
-        .updateTable('subjects')
-        .set({ ledger_seq: seq, ledger_head: prevHash, updated_at: recordedAt })
-        .where('id', '=', subjectId),
       ...stateUpserts(trx, subjectId, records),
       emitQuery(trx, actor.workspaceId, 'consent.updated', {
         subjectId,

@@ -1,8 +1,10 @@
 import { AssentError, type Identifier, normalizeIdentifier } from '@assent/core';
+import type { Compilable } from 'kysely';
 import { runTogether } from '../../db/run-together.ts';
 import type { Executor } from '../../db/transaction.ts';
 import type { Actor } from '../../http/context.ts';
 import { auditEntry } from '../../http/context.ts';
+import { newId } from '../../shared/ids.ts';
 import { audit, auditQuery } from '../audit/audit-log.ts';
 import { emit, emitQuery } from '../outbox/outbox.ts';
 import type { IdentifierInput, SubjectRef } from './subject-schemas.ts';
@@ -35,6 +37,16 @@ export function normalizeAll(inputs: IdentifierInput[], pointer = '/identifiers'
 export interface ResolvedSubject {
   subjectId: string;
   created: boolean;
+  /**
+   * With `deferCreate`, a subject that does not exist yet is not written: these are its inserts
+   * (with its outbox event and audit entry), for the caller to run with its own writes, the
+   * subject carrying the chain head of its first records.
+   */
+  createQueries?: (ledger: { seq: number; head: string | null }) => Compilable[];
+}
+
+export interface UpsertOptions {
+  deferCreate?: boolean;
 }
 
 export function createSubjectService(db: Executor) {
@@ -49,16 +61,19 @@ export function createSubjectService(db: Executor) {
     actor: Actor,
     identifiers: Identifier[],
     attributes: Record<string, unknown> | undefined,
+    opts: UpsertOptions = {},
   ): Promise<ResolvedSubject> {
     const owners = await Promise.all(identifiers.map((i) => store.idByIdentifier(actor.workspaceId, i, trx)));
     const subjectId = owners.find((o): o is string => o !== null);
     if (!subjectId) {
-      const { id, queries } = store.createQueries(trx, actor.workspaceId, identifiers, attributes ?? {});
-      await runTogether(trx, [
-        ...queries,
+      const id = newId();
+      const createQueries = (ledger = { seq: 0, head: null as string | null }) => [
+        ...store.createQueries(trx, actor.workspaceId, identifiers, attributes ?? {}, { id, ledger }).queries,
         emitQuery(trx, actor.workspaceId, 'subject.created', { subjectId: id }),
         auditQuery(trx, auditEntry(actor, 'subject.create', 'subject', id)),
-      ]);
+      ];
+      if (opts.deferCreate) return { subjectId: id, created: true, createQueries };
+      await runTogether(trx, createQueries());
       return { subjectId: id, created: true };
     }
     let changed = false;
@@ -81,12 +96,17 @@ export function createSubjectService(db: Executor) {
   }
 
   /** Resolves `{id}` (404 when unknown; merged ids follow to the survivor) or `{identifiers}` (upserted). */
-  async function resolve(trx: Executor, actor: Actor, ref: SubjectRef): Promise<ResolvedSubject> {
+  async function resolve(
+    trx: Executor,
+    actor: Actor,
+    ref: SubjectRef,
+    opts: UpsertOptions = {},
+  ): Promise<ResolvedSubject> {
     if ('id' in ref) {
       const s = await store.require(actor.workspaceId, ref.id, trx);
       return { subjectId: s.mergedInto ?? s.id, created: false };
     }
-    return upsert(trx, actor, normalizeAll(ref.identifiers, '/subject/identifiers'), ref.attributes);
+    return upsert(trx, actor, normalizeAll(ref.identifiers, '/subject/identifiers'), ref.attributes, opts);
   }
 
   /** Finds without creating: null for an unknown identifier. */

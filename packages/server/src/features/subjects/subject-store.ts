@@ -77,23 +77,26 @@ export function createSubjectStore(db: Executor) {
       return id;
     },
 
-    /** The inserts of `create` (the subject, then its identifiers), to run with others (`runTogether`). */
+    /**
+     * The inserts of `create` (the subject, then its identifiers), to run with others
+     * (`runTogether`); `ledger` is the chain head of a subject created with its first records.
+     */
     createQueries(
       exec: Executor,
       workspaceId: string,
       identifiers: Identifier[],
       attributes: Record<string, unknown>,
+      { id = newId(), ledger = { seq: 0, head: null as string | null } } = {},
     ) {
       const now = nowIso();
-      const id = newId();
       const queries: Compilable[] = [
         exec.insertInto('subjects').values({
           id,
           workspace_id: workspaceId,
           attributes: JSON.stringify(attributes),
           merged_into: null,
-          ledger_seq: 0,
-          ledger_head: null,
+          ledger_seq: ledger.seq,
+          ledger_head: ledger.head,
           created_at: now,
           updated_at: now,
         }),

@@ -181,7 +181,7 @@ export function buildFigures(ctx: BenchContext, m: Measurements): { rows: Figure
     `Assent runs as the README advises: with WORKERS=${ctx.workers} (BENCH_WORKERS, one worker process per core) for the check; as one process for ingest (on SQLite a process that did not make the last commit starts its next write with an empty page cache; here PostgreSQL shares the machine's cores with the server), the audience filter (one streamed request, whose memory is measured) and the WORKERS=1 check row. The WORKERS=${ctx.workers} ingest rows show the other choice. The baselines are single Fastify processes (baseline A is limited by the load generator on this machine rather than by its server).`,
     `Ingest: each POST /v1/consents records ${DECISIONS_PER_REQUEST} decisions (newsletter by email, analytics); half the requests create a new subject, half append to a seeded subject's chain. records/s = 2xx responses x ${DECISIONS_PER_REQUEST} / s.`,
     'The seeded ledger (bench/seed-ledger.ts) is 4 hash-chained records per subject written straight through Kysely; verifyLedger reports it intact, so it is the ledger the service would have written.',
-    'PostgreSQL is a throwaway cluster from startPgCluster() (fsync=off, synchronous_commit=off), for the raw baseline and Assent alike; ANALYZE runs after each seed.',
+    'PostgreSQL is a throwaway cluster from startPgCluster() (fsync=off, synchronous_commit=off), for the raw baseline and Assent alike; ANALYZE runs after each seed. Assent connects with its default pool (DATABASE_POOL_SIZE=10 per process).',
   ];
   const failures: [string, LoadResult | null][] = [
     ['baseline A', a],

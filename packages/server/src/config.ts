@@ -6,6 +6,8 @@ export interface Config {
   dataDir: string;
   /** `postgres://...` selects PostgreSQL; otherwise SQLite at `<dataDir>/assent.db`. */
   databaseUrl: string | null;
+  /** PostgreSQL connections per server process. */
+  databasePoolSize: number;
   /** SQLite page cache per connection, in MiB. */
   sqliteCacheMb: number;
   /** Processes serving HTTP (1: the server process itself; more: a primary and its workers). */
@@ -35,6 +37,9 @@ export interface Config {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** node-postgres's own default; on a small machine shared with PostgreSQL, fewer is faster. */
+const DEFAULT_POOL_SIZE = 10;
 
 function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = env[name];
@@ -73,6 +78,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     host,
     dataDir: resolve(env.DATA_DIR || './data'),
     databaseUrl,
+    databasePoolSize: int(env, 'DATABASE_POOL_SIZE', DEFAULT_POOL_SIZE, 1, 1000),
     sqliteCacheMb: int(env, 'SQLITE_CACHE_MB', 64, 2, 65536),
     sqliteMmapMb: int(env, 'SQLITE_MMAP_MB', 4096, 0, 1048576),
     workers: int(env, 'WORKERS', 1, 1, 256),

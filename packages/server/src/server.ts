@@ -42,6 +42,7 @@ export async function createServer(
     opts.db ??
     createDatabase({
       databaseUrl: config.databaseUrl,
+      poolSize: config.databasePoolSize,
       dataDir: config.dataDir,
       sqliteCacheMb: config.sqliteCacheMb,
       sqliteMmapMb: config.sqliteMmapMb,

@@ -56,7 +56,7 @@ export interface DatabaseOptions {
 
 export function createDatabase(opts: DatabaseOptions): Db {
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 20 });
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
     // a dropped idle connection must not crash the process
     pool.on('error', () => {});
     pool.on('connect', prepareByText);

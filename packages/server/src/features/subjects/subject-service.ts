@@ -67,7 +67,8 @@ export function createSubjectService(db: Executor) {
     const subjectId = owners.find((o): o is string => o !== null);
     if (!subjectId) {
       const id = newId();
-      const createQueries = (ledger = { seq: 0, head: null as string | null }) => [
+      // without a ledger head the subject starts with an empty chain (the store's default)
+      const createQueries = (ledger?: { seq: number; head: string | null }) => [
         ...store.createQueries(trx, actor.workspaceId, identifiers, attributes ?? {}, { id, ledger }).queries,
         emitQuery(trx, actor.workspaceId, 'subject.created', { subjectId: id }),
         auditQuery(trx, auditEntry(actor, 'subject.create', 'subject', id)),

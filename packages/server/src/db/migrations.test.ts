@@ -1,6 +1,7 @@
-import { Migrator, sql } from 'kysely';
+import { CompiledQuery, Migrator, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freshDatabase } from '../../test/support/test-database.ts';
+import { freshDatabase, testDatabases } from '../../test/support/test-database.ts';
+import { recordsOfSubjects } from '../features/consents/consent-store.ts';
 import type { Db } from './database.ts';
 import { migrate } from './database.ts';
 import { migrations } from './migrations/index.ts';
@@ -55,5 +56,41 @@ describe('migration 20261125T2130-consent-state-clustered on SQLite', () => {
     await expect(db.kysely.insertInto('consent_state').values(rows[0]).execute()).rejects.toThrow(
       /UNIQUE|PRIMARY/,
     );
+  });
+});
+
+describe.each(testDatabases())('migration 20261126T0500-history-from-chain on %s', (kind) => {
+  let db: Db | null = null;
+  afterEach(async () => {
+    await db?.close();
+    db = null;
+  });
+
+  it("drops the history index; a subject's records are then found through the chain index", async () => {
+    db = (await freshDatabase(kind)).db;
+    expect((await migrate(db)).applied).toContain('20261126T0500-history-from-chain');
+    const indexes =
+      kind === 'sqlite'
+        ? sql<{
+            name: string;
+          }>`select name from sqlite_schema where type = 'index' and tbl_name = 'consent_records'`
+        : sql<{ name: string }>`select indexname as name from pg_indexes where tablename = 'consent_records'`;
+    const names = (await indexes.execute(db.kysely)).rows.map((r) => r.name);
+    expect(names).not.toContain('consent_records_history');
+    expect(names).toContain('consent_records_recorded');
+    if (kind !== 'sqlite') return;
+    // two subjects (a person and one merged into them) with a cursor: the shape of a history page
+    const page = recordsOfSubjects(db.kysely, 'ws-1', ['s-1', 's-2'])
+      .where('occurred_at', '<', '2026-11-01T00:00:00.000Z')
+      .orderBy('occurred_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(51)
+      .compile();
+    const plan = await db.kysely.executeQuery<{ detail: string }>(
+      CompiledQuery.raw(`explain query plan ${page.sql}`, [...page.parameters]),
+    );
+    const steps = plan.rows.map((r) => r.detail).join('\n');
+    expect(steps).toMatch(/USING INDEX sqlite_autoindex_consent_records_\d \(subject_id=\?\)/);
+    expect(steps).not.toMatch(/consent_records_recorded/);
   });
 });

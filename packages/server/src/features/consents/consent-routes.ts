@@ -7,7 +7,7 @@ import { decodeCursor, pageOf, pageQueryWith, toPage } from '../../http/paginati
 import { audit } from '../audit/audit-log.ts';
 import { RecordConsents, RecordView, StateView } from './consent-schemas.ts';
 import { createConsentService } from './consent-service.ts';
-import { recordView, toLedgerRecord } from './consent-store.ts';
+import { recordsOfSubjects, recordView, toLedgerRecord } from './consent-store.ts';
 import { receiptFor } from './receipt.ts';
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
@@ -103,11 +103,7 @@ export function registerConsentRoutes(app: HttpApp, deps: AppDeps) {
       await consents.subjects.store.require(a.workspaceId, subjectId);
       const after = decodeCursor<{ o: string; id: string }>(req.query.cursor, ['o', 'id']);
       const ids = await consents.subjects.store.historyIds(a.workspaceId, subjectId);
-      let q = db
-        .selectFrom('consent_records')
-        .selectAll()
-        .where('workspace_id', '=', a.workspaceId)
-        .where('subject_id', 'in', ids);
+      let q = recordsOfSubjects(db, a.workspaceId, ids);
       if (after) {
         q = q.where((eb) =>
           eb.or([

@@ -7,6 +7,7 @@ import {
   truncateIp,
 } from '@assent/core';
 import type { AppDeps } from '../../app-deps.ts';
+import { insertRows } from '../../db/query-templates.ts';
 import { runTogether } from '../../db/run-together.ts';
 import type { Executor } from '../../db/transaction.ts';
 import type { Actor } from '../../http/context.ts';
@@ -17,7 +18,16 @@ import { emit, emitQuery } from '../outbox/outbox.ts';
 import { createSubjectService } from '../subjects/subject-service.ts';
 import { createCatalogLookup, type WantedObject } from './catalog-lookup.ts';
 import type { RecordConsents } from './consent-schemas.ts';
-import { applyToState, type RecordRow, stateUpserts, toLedgerRecord, toRow } from './consent-store.ts';
+import {
+  applyToState,
+  lockHead,
+  type RecordRow,
+  recordsOfSubjects,
+  setHead,
+  stateUpserts,
+  toLedgerRecord,
+  toRow,
+} from './consent-store.ts';
 
 const FUTURE_SKEW_MS = 5 * 60 * 1000;
 const DAY_MS = 86_400_000;
@@ -87,13 +97,7 @@ export function createConsentService(deps: AppDeps) {
     // (a subject created by this request has an empty chain and is not visible to anyone else yet)
     const head = created
       ? { ledger_seq: input.decisions.length, ledger_head: null }
-      : await trx
-          .updateTable('subjects')
-          .set((eb) => ({ ledger_seq: eb('ledger_seq', '+', input.decisions.length) }))
-          .where('workspace_id', '=', actor.workspaceId)
-          .where('id', '=', subjectId)
-          .returning(['ledger_seq', 'ledger_head'])
-          .executeTakeFirstOrThrow();
+      : await lockHead(trx, actor.workspaceId, subjectId, input.decisions.length);
     let seq = Number(head.ledger_seq) - input.decisions.length;
     let prevHash = head.ledger_head;
 
@@ -137,13 +141,8 @@ export function createConsentService(deps: AppDeps) {
     await runTogether(trx, [
       ...(createQueries
         ? createQueries({ seq, head: prevHash })
-        : [
-            trx
-              .updateTable('subjects')
-              .set({ ledger_seq: seq, ledger_head: prevHash, updated_at: recordedAt })
-              .where('id', '=', subjectId),
-          ]),
-      trx.insertInto('consent_records').values(records.map(toRow)),
+        : [setHead(trx, subjectId, seq, prevHash as string, recordedAt)]),
+      insertRows(trx, 'consent_records', records.map(toRow)),
       ...stateUpserts(trx, subjectId, records),
       emitQuery(trx, actor.workspaceId, 'consent.updated', {
         subjectId,
@@ -172,11 +171,7 @@ export function createConsentService(deps: AppDeps) {
     const owner = await subjects.store.byId(workspaceId, subjectId, trx);
     if (!owner || owner.mergedInto) return;
     const ids = await subjects.store.historyIds(workspaceId, subjectId, trx);
-    const rows = await trx
-      .selectFrom('consent_records')
-      .selectAll()
-      .where('workspace_id', '=', workspaceId)
-      .where('subject_id', 'in', ids)
+    const rows = await recordsOfSubjects(trx, workspaceId, ids)
       .orderBy('occurred_at')
       .orderBy('recorded_at')
       .orderBy('seq')

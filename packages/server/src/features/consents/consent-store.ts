@@ -1,6 +1,7 @@
 import { canonicalJson, type LedgerRecord } from '@assent/core';
-import type { Selectable } from 'kysely';
-import type { ConsentRecordTable } from '../../db/schema.ts';
+import { type InsertQueryBuilder, type InsertResult, type Selectable, sql } from 'kysely';
+import { asCompilable, compileTemplate, insertRows } from '../../db/query-templates.ts';
+import type { ConsentRecordTable, Database } from '../../db/schema.ts';
 import type { Executor } from '../../db/transaction.ts';
 import { parseJson } from '../../shared/json.ts';
 
@@ -73,13 +74,57 @@ export const recordView = (r: LedgerRecord) => ({
   hash: r.hash,
 });
 
+/**
+ * The records of these subjects (a person and those merged into them), found through the chain
+ * index (subject_id, seq). The workspace is checked on each row found rather than through an
+ * index: SQLite would otherwise read the workspace's whole `recorded` index for two subjects.
+ */
+export function recordsOfSubjects(exec: Executor, workspaceId: string, subjectIds: string[]) {
+  return exec
+    .selectFrom('consent_records')
+    .selectAll()
+    .where('subject_id', 'in', subjectIds)
+    .where(sql<string>`${sql.ref('workspace_id')} || ''`, '=', workspaceId);
+}
+
+type Head = { ledger_seq: number; ledger_head: string | null };
+
+/**
+ * Moves the subject's chain head on by `count` records and returns it: the row lock it takes
+ * queues concurrent writers for one subject (others do not wait) until the transaction ends.
+ */
+export async function lockHead(exec: Executor, workspaceId: string, subjectId: string, count: number) {
+  const query = compileTemplate<Head>(exec, 'consents.lock-head', [count, workspaceId, subjectId], (v) =>
+    exec
+      .updateTable('subjects')
+      .set((eb) => ({ ledger_seq: eb('ledger_seq', '+', v(0)) }))
+      .where('workspace_id', '=', v(1))
+      .where('id', '=', v(2))
+      .returning(['ledger_seq', 'ledger_head']),
+  );
+  const [head] = (await exec.executeQuery(query)).rows;
+  if (!head) throw new Error(`subject ${subjectId} has no chain head to lock`);
+  return head;
+}
+
+/** Sets the chain head once the new records are hashed (with the head locked by `lockHead`). */
+export const setHead = (exec: Executor, subjectId: string, seq: number, head: string, at: string) =>
+  asCompilable(
+    compileTemplate(exec, 'consents.set-head', [seq, head, at, subjectId], (v) =>
+      exec
+        .updateTable('subjects')
+        .set({ ledger_seq: v(0), ledger_head: v(1), updated_at: v(2) })
+        .where('id', '=', v(3)),
+    ),
+  );
+
 /** Upserts the current state of each record's slot, unless a later decision already holds it. */
 export async function applyToState(
   exec: Executor,
   subjectId: string,
   records: LedgerRecord[],
 ): Promise<void> {
-  for (const q of stateUpserts(exec, subjectId, records)) await q.execute();
+  for (const q of stateUpserts(exec, subjectId, records)) await exec.executeQuery(q.compile());
 }
 
 /** The upserts of `applyToState`, one per chunk of slots, to run with others (`runTogether`). */
@@ -108,33 +153,37 @@ export function stateUpserts(exec: Executor, subjectId: string, records: LedgerR
   }));
   const queries = [];
   for (let i = 0; i < rows.length; i += STATE_CHUNK) {
-    const q = exec
-      .insertInto('consent_state')
-      .values(rows.slice(i, i + STATE_CHUNK))
-      .onConflict((oc) =>
-        oc
-          .columns([
-            'workspace_id',
-            'subject_id',
-            'target_type',
-            'target_key',
-            'channel',
-            'scope_type',
-            'scope_key',
-          ])
-          .doUpdateSet((eb) => ({
-            state: eb.ref('excluded.state'),
-            record_id: eb.ref('excluded.record_id'),
-            source: eb.ref('excluded.source'),
-            occurred_at: eb.ref('excluded.occurred_at'),
-            expires_at: eb.ref('excluded.expires_at'),
-          }))
-          // a late-synced older decision does not replace a later one
-          .whereRef('consent_state.occurred_at', '<=', 'excluded.occurred_at'),
-      );
+    const q = insertRows(exec, 'consent_state', rows.slice(i, i + STATE_CHUNK), upsertState);
     queries.push(q);
   }
   return queries;
 }
+
+/** A slot's row is replaced by a decision that occurred at or after the one it holds. */
+const upsertState = {
+  variant: 'upsert-state',
+  apply: (insert: InsertQueryBuilder<Database, 'consent_state', InsertResult>) =>
+    insert.onConflict((oc) =>
+      oc
+        .columns([
+          'workspace_id',
+          'subject_id',
+          'target_type',
+          'target_key',
+          'channel',
+          'scope_type',
+          'scope_key',
+        ])
+        .doUpdateSet((eb) => ({
+          state: eb.ref('excluded.state'),
+          record_id: eb.ref('excluded.record_id'),
+          source: eb.ref('excluded.source'),
+          occurred_at: eb.ref('excluded.occurred_at'),
+          expires_at: eb.ref('excluded.expires_at'),
+        }))
+        // a late-synced older decision does not replace a later one
+        .whereRef('consent_state.occurred_at', '<=', 'excluded.occurred_at'),
+    ),
+};
 
 const STATE_CHUNK = 500;

@@ -6,7 +6,8 @@ import type {
   ScopeType,
   TargetType,
 } from '@assent/core';
-import { type Compilable, CompiledQuery, type ExpressionBuilder } from 'kysely';
+import type { Compilable, CompiledQuery, ExpressionBuilder } from 'kysely';
+import { compileTemplate, type Slot } from '../../db/query-templates.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Executor } from '../../db/transaction.ts';
 
@@ -33,33 +34,10 @@ function pushTo<T>(map: Map<string, T[]>, key: string, value: T) {
   else map.set(key, [value]);
 }
 
-const MARK = '\u0000assent:';
-/** Below this many values a query shape is common enough (single checks) to keep compiled. */
-const TEMPLATE_MAX_VALUES = 24;
-
-/**
- * Runs a query built by `build`, whose values come through `v(i)`; small shapes are compiled
- * once and reused with new values, so the hot path pays no query building per request.
- */
-function createTemplates(read: Read) {
-  const cache = new Map<string, CompiledQuery>();
-  return async function run<R>(
-    shape: string,
-    values: unknown[],
-    build: (v: (i: number) => string) => Compilable<R>,
-  ): Promise<R[]> {
-    if (values.length > TEMPLATE_MAX_VALUES) return read<R>(build((i) => values[i] as string).compile());
-    let t = cache.get(shape);
-    if (!t) {
-      t = build((i) => `${MARK}${i}`).compile();
-      if (cache.size >= 1_000) cache.clear();
-      cache.set(shape, t);
-    }
-    const parameters = t.parameters.map((p) =>
-      typeof p === 'string' && p.startsWith(MARK) ? values[Number(p.slice(MARK.length))] : p,
-    );
-    return read<R>(CompiledQuery.raw(t.sql, parameters));
-  };
+/** Runs a query from a template (`compileTemplate`): built and compiled once per shape. */
+function createTemplates(db: Executor, read: Read) {
+  return <R>(shape: string, values: unknown[], build: (v: Slot) => Compilable<R>): Promise<R[]> =>
+    read<R>(compileTemplate(db, shape, values, build));
 }
 
 type StateRow = {
@@ -117,7 +95,7 @@ function layout(groups: Record<string, readonly string[]>) {
 function targetCondition(
   eb: ExpressionBuilder<{ cs: Database['consent_state'] }, 'cs'>,
   at: Record<string, number[]>,
-  v: (i: number) => string,
+  v: Slot,
 ) {
   const kinds: TargetType[] = ['topic', 'channel', 'purpose', 'vendor'];
   return eb.or(
@@ -150,7 +128,10 @@ function targetGroups(t: TargetFilter) {
 export type Read = <R>(query: CompiledQuery) => Promise<R[]>;
 
 export function createDecisionStore(db: Executor, read?: Read) {
-  const run = createTemplates(read ?? (async <R>(q: CompiledQuery) => (await db.executeQuery<R>(q)).rows));
+  const run = createTemplates(
+    db,
+    read ?? (async <R>(q: CompiledQuery) => (await db.executeQuery<R>(q)).rows),
+  );
 
   async function stateOf(
     workspaceId: string,

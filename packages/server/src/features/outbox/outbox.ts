@@ -1,3 +1,4 @@
+import { insertRows } from '../../db/query-templates.ts';
 import type { Executor } from '../../db/transaction.ts';
 import { newId, nowIso } from '../../shared/ids.ts';
 
@@ -18,14 +19,16 @@ export type EventType = (typeof eventTypes)[number];
 
 /** The insert of an event, to run with others (`runTogether`) in the caller's transaction. */
 export function emitQuery(exec: Executor, workspaceId: string, type: EventType, payload: object) {
-  return exec.insertInto('outbox').values({
-    id: newId(),
-    workspace_id: workspaceId,
-    type,
-    payload: JSON.stringify(payload),
-    created_at: nowIso(),
-    delivered_at: null,
-  });
+  return insertRows(exec, 'outbox', [
+    {
+      id: newId(),
+      workspace_id: workspaceId,
+      type,
+      payload: JSON.stringify(payload),
+      created_at: nowIso(),
+      delivered_at: null,
+    },
+  ]);
 }
 
 /** Writes an event in the caller's transaction; delivery (webhooks, feed) reads the outbox later. */
@@ -35,5 +38,5 @@ export async function emit(
   type: EventType,
   payload: object,
 ): Promise<void> {
-  await emitQuery(exec, workspaceId, type, payload).execute();
+  await exec.executeQuery(emitQuery(exec, workspaceId, type, payload).compile());
 }

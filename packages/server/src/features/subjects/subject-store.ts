@@ -1,5 +1,6 @@
 import { AssentError, type Identifier, type IdentifierType } from '@assent/core';
 import type { Compilable } from 'kysely';
+import { compileTemplate, insertRows } from '../../db/query-templates.ts';
 import type { Executor } from '../../db/transaction.ts';
 import { newId, nowIso } from '../../shared/ids.ts';
 import { parseJson } from '../../shared/json.ts';
@@ -56,13 +57,19 @@ export function createSubjectStore(db: Executor) {
 
     /** The subject id holding this (normalised) identifier, or null. Merged subjects hold none. */
     async idByIdentifier(workspaceId: string, id: Identifier, exec: Executor = db): Promise<string | null> {
-      const row = await exec
-        .selectFrom('subject_identifiers')
-        .select('subject_id')
-        .where('workspace_id', '=', workspaceId)
-        .where('type', '=', id.type)
-        .where('value', '=', id.value)
-        .executeTakeFirst();
+      const query = compileTemplate(
+        exec,
+        'subjects.id-by-identifier',
+        [workspaceId, id.type, id.value],
+        (v) =>
+          exec
+            .selectFrom('subject_identifiers')
+            .select('subject_id')
+            .where('workspace_id', '=', v(0))
+            .where('type', '=', v(1))
+            .where('value', '=', v(2)),
+      );
+      const [row] = (await exec.executeQuery(query)).rows;
       return row?.subject_id ?? null;
     },
 
@@ -90,20 +97,24 @@ export function createSubjectStore(db: Executor) {
     ) {
       const now = nowIso();
       const queries: Compilable[] = [
-        exec.insertInto('subjects').values({
-          id,
-          workspace_id: workspaceId,
-          attributes: JSON.stringify(attributes),
-          merged_into: null,
-          ledger_seq: ledger.seq,
-          ledger_head: ledger.head,
-          created_at: now,
-          updated_at: now,
-        }),
+        insertRows(exec, 'subjects', [
+          {
+            id,
+            workspace_id: workspaceId,
+            attributes: JSON.stringify(attributes),
+            merged_into: null,
+            ledger_seq: ledger.seq,
+            ledger_head: ledger.head,
+            created_at: now,
+            updated_at: now,
+          },
+        ]),
       ];
       if (identifiers.length) {
         queries.push(
-          exec.insertInto('subject_identifiers').values(
+          insertRows(
+            exec,
+            'subject_identifiers',
             identifiers.map((i) => ({
               id: newId(),
               workspace_id: workspaceId,

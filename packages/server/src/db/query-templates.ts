@@ -1,0 +1,77 @@
+import { type Compilable, CompiledQuery, type DialectAdapter, type Insertable } from 'kysely';
+import type { Database } from './schema.ts';
+import type { Executor } from './transaction.ts';
+
+const MARK = '\u0000assent:';
+/** Above this many values a query is built as usual: big shapes are rare and would crowd the cache. */
+const TEMPLATE_MAX_VALUES = 512;
+const CACHE_MAX = 1_000;
+
+/** Compiled shapes per database (its adapter): the same shape compiles to other SQL elsewhere. */
+const caches = new WeakMap<DialectAdapter, Map<string, CompiledQuery>>();
+
+/** A value's stand-in while a template is built; typed `never` so it fits any column. */
+export type Slot = (i: number) => never;
+
+/**
+ * Kysely builds and compiles a query anew on every call, which on a hot path costs as much as
+ * running it. A template is built once per `shape` with stand-ins for its values (`v(i)` is
+ * `values[i]`), compiled, and then only has its values swapped in. `shape` must name everything
+ * that changes the SQL text (tables, columns, row counts, optional clauses); values must not.
+ * Every value is a parameter: Kysely writes none into the SQL text. `undefined` is sent as NULL.
+ */
+export function compileTemplate<R = unknown>(
+  exec: Executor,
+  shape: string,
+  values: readonly unknown[],
+  build: (v: Slot) => Compilable<R>,
+): CompiledQuery<R> {
+  if (values.length > TEMPLATE_MAX_VALUES) return build(((i: number) => values[i]) as Slot).compile();
+  const adapter = exec.getExecutor().adapter;
+  let cache = caches.get(adapter);
+  if (!cache) {
+    cache = new Map();
+    caches.set(adapter, cache);
+  }
+  let t = cache.get(shape);
+  if (!t) {
+    t = build(((i: number) => `${MARK}${i}`) as Slot).compile();
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(shape, t);
+  }
+  const parameters = t.parameters.map((p) => {
+    if (typeof p !== 'string' || !p.startsWith(MARK)) return p;
+    const value = values[Number(p.slice(MARK.length))];
+    return value === undefined ? null : value;
+  });
+  return CompiledQuery.raw(t.sql, parameters) as CompiledQuery<R>;
+}
+
+/** A compiled query where a builder is expected (`runTogether`, `.compile()` callers). */
+export const asCompilable = <R>(query: CompiledQuery<R>): Compilable<R> => ({ compile: () => query });
+
+/**
+ * `insertInto(table).values(rows)` from a template: one per table, columns, row count and
+ * `variant` (the name of what `tweak` adds, such as an ON CONFLICT clause). Every row must have
+ * the columns of the first one, each given (use null, not a missing key, for NULL).
+ */
+export function insertRows<T extends keyof Database & string>(
+  exec: Executor,
+  table: T,
+  rows: readonly Insertable<Database[T]>[],
+  tweak?: { variant: string; apply: (insert: never) => Compilable },
+): Compilable {
+  if (rows.length === 0) throw new Error(`insertRows: no rows for ${table}`);
+  const columns = Object.keys(rows[0]);
+  const values = rows.flatMap((r) => columns.map((c) => (r as Record<string, unknown>)[c]));
+  const shape = `insert|${table}|${columns.join(',')}|${rows.length}|${tweak?.variant ?? ''}`;
+  return asCompilable(
+    compileTemplate(exec, shape, values, (v) => {
+      const slots = rows.map((_, r) =>
+        Object.fromEntries(columns.map((c, k) => [c, v(r * columns.length + k)])),
+      );
+      const insert = exec.insertInto(table).values(slots as never);
+      return tweak ? tweak.apply(insert as never) : insert;
+    }),
+  );
+}

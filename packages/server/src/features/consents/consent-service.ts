@@ -96,9 +96,9 @@ export function createConsentService(deps: AppDeps) {
     // lock the subject's chain head: concurrent writers for one subject queue here, others do not
     // (a subject created by this request has an empty chain and is not visible to anyone else yet)
     const head = created
-      ? { ledger_seq: input.decisions.length, ledger_head: null }
-      : await lockHead(trx, actor.workspaceId, subjectId, input.decisions.length);
-    let seq = Number(head.ledger_seq) - input.decisions.length;
+      ? { ledger_seq: 0, ledger_head: null }
+      : await lockHead(trx, actor.workspaceId, subjectId);
+    let seq = Number(head.ledger_seq);
     let prevHash = head.ledger_head;
 
     const records: LedgerRecord[] = input.decisions.map((d) => {

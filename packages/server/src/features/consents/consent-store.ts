@@ -1,5 +1,5 @@
 import { canonicalJson, type LedgerRecord } from '@assent/core';
-import { type InsertQueryBuilder, type InsertResult, type Selectable, sql } from 'kysely';
+import { type InsertQueryBuilder, type InsertResult, PostgresAdapter, type Selectable, sql } from 'kysely';
 import { asCompilable, compileTemplate, insertRows } from '../../db/query-templates.ts';
 import type { ConsentRecordTable, Database } from '../../db/schema.ts';
 import type { Executor } from '../../db/transaction.ts';
@@ -90,18 +90,21 @@ export function recordsOfSubjects(exec: Executor, workspaceId: string, subjectId
 type Head = { ledger_seq: number; ledger_head: string | null };
 
 /**
- * Moves the subject's chain head on by `count` records and returns it: the row lock it takes
- * queues concurrent writers for one subject (others do not wait) until the transaction ends.
+ * Reads the subject's chain head for new records (`setHead` moves it on in the same transaction).
+ * On PostgreSQL the row lock it takes (FOR NO KEY UPDATE: the row is not rewritten) queues
+ * concurrent writers for one subject until the transaction ends; others do not wait. SQLite has
+ * one writer at a time, and writes one after another within a group commit: a read is enough.
  */
-export async function lockHead(exec: Executor, workspaceId: string, subjectId: string, count: number) {
-  const query = compileTemplate<Head>(exec, 'consents.lock-head', [count, workspaceId, subjectId], (v) =>
-    exec
-      .updateTable('subjects')
-      .set((eb) => ({ ledger_seq: eb('ledger_seq', '+', v(0)) }))
-      .where('workspace_id', '=', v(1))
-      .where('id', '=', v(2))
-      .returning(['ledger_seq', 'ledger_head']),
-  );
+export async function lockHead(exec: Executor, workspaceId: string, subjectId: string) {
+  const locks = exec.getExecutor().adapter instanceof PostgresAdapter;
+  const query = compileTemplate<Head>(exec, 'consents.lock-head', [workspaceId, subjectId], (v) => {
+    const read = exec
+      .selectFrom('subjects')
+      .select(['ledger_seq', 'ledger_head'])
+      .where('workspace_id', '=', v(0))
+      .where('id', '=', v(1));
+    return locks ? read.forNoKeyUpdate() : read;
+  });
   const [head] = (await exec.executeQuery(query)).rows;
   if (!head) throw new Error(`subject ${subjectId} has no chain head to lock`);
   return head;

@@ -258,4 +258,42 @@ describe.each(testDatabases())('concurrent first writes on %s', (kind) => {
     const verify = (await s.call({ method: 'GET', url: '/v1/ledger/verify' })).json();
     expect(verify).toMatchObject({ ok: true, records: 12, subjects: 1 });
   });
+
+  it("chains many concurrent writes to one person's ledger one after another", async () => {
+    const write = (i: number) =>
+      s.call({
+        method: 'POST',
+        url: '/v1/consents',
+        payload: {
+          subject: { identifiers: [{ type: 'email', value: 'busy@example.com' }] },
+          decisions: [
+            { target: { type: 'channel', key: 'email' }, state: i % 2 ? 'granted' : 'withdrawn' },
+            { target: { type: 'channel', key: 'sms' }, state: 'granted' },
+          ],
+          source: 'api',
+        },
+      });
+    const first = await write(0);
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => write(i + 1)));
+    expect(results.map((r) => r.statusCode)).toEqual(Array(20).fill(201));
+    const subjectId = first.json().subjectId;
+    const seqs = (
+      await s.deps.db.kysely
+        .selectFrom('consent_records')
+        .select('seq')
+        .where('subject_id', '=', subjectId)
+        .execute()
+    )
+      .map((r) => Number(r.seq))
+      .sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: 42 }, (_, i) => i + 1));
+    const head = await s.deps.db.kysely
+      .selectFrom('subjects')
+      .select(['ledger_seq'])
+      .where('id', '=', subjectId)
+      .executeTakeFirstOrThrow();
+    expect(Number(head.ledger_seq)).toBe(42);
+    const verify = (await s.call({ method: 'GET', url: '/v1/ledger/verify' })).json();
+    expect(verify).toMatchObject({ ok: true, records: 54, subjects: 2 });
+  });
 });

@@ -79,9 +79,14 @@ describe.each(testDatabases())('migration 20261126T0500-history-from-chain on %s
     expect(names).not.toContain('consent_records_history');
     expect(names).toContain('consent_records_recorded');
     if (kind !== 'sqlite') return;
-    // two subjects (a person and one merged into them) with a cursor: the shape of a history page
+    // two subjects (a person and one merged into them) with a cursor: the shape of a history page (consent-routes.ts)
     const page = recordsOfSubjects(db.kysely, 'ws-1', ['s-1', 's-2'])
-      .where('occurred_at', '<', '2026-11-01T00:00:00.000Z')
+      .where((eb) =>
+        eb.or([
+          eb('occurred_at', '<', '2026-11-01T00:00:00.000Z'),
+          eb.and([eb('occurred_at', '=', '2026-11-01T00:00:00.000Z'), eb('id', '<', 'r-9')]),
+        ]),
+      )
       .orderBy('occurred_at', 'desc')
       .orderBy('id', 'desc')
       .limit(51)

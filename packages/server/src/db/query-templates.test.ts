@@ -1,7 +1,9 @@
+import type { InsertQueryBuilder, InsertResult } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, testDatabases } from '../../test/support/test-database.ts';
 import { type Db, migrate } from './database.ts';
 import { compileTemplate, insertRows } from './query-templates.ts';
+import type { Database } from './schema.ts';
 
 describe.each(testDatabases())('query templates on %s', (kind) => {
   let db: Db;
@@ -68,6 +70,32 @@ describe.each(testDatabases())('query templates on %s', (kind) => {
       { id: 't-4', payload: '{"n":4}', delivered_at: '2026-11-26T11:00:00.000Z' },
       { id: 't-5', payload: '{"n":"5\'"}', delivered_at: null },
     ]);
+  });
+
+  it('sends undefined as NULL, keeps a variant apart, and refuses rows whose columns differ', async () => {
+    const row = { ...event('t-7', '{"n":7}'), delivered_at: undefined };
+    await db.kysely.executeQuery(insertRows(db.kysely, 'outbox', [row]).compile());
+    const stored = await db.kysely
+      .selectFrom('outbox')
+      .select('delivered_at')
+      .where('id', '=', 't-7')
+      .executeTakeFirstOrThrow();
+    expect(stored.delivered_at).toBeNull();
+
+    const ignoreTwice = {
+      variant: 'ignore-twice',
+      apply: (q: InsertQueryBuilder<Database, 'outbox', InsertResult>) =>
+        q.onConflict((oc) => oc.column('id').doNothing()),
+    };
+    const plain = insertRows(db.kysely, 'outbox', [event('t-8', '{}')]).compile();
+    const upsert = insertRows(db.kysely, 'outbox', [event('t-8', '{}')], ignoreTwice).compile();
+    expect(upsert.sql).not.toBe(plain.sql);
+    expect(upsert.sql).toMatch(/on conflict/i);
+    await db.kysely.executeQuery(upsert);
+    await db.kysely.executeQuery(upsert);
+
+    const { delivered_at: _, ...short } = event('t-9', '{}');
+    expect(() => insertRows(db.kysely, 'outbox', [event('t-9', '{}'), short as never])).toThrow(/columns/);
   });
 
   it('builds as usual, uncached, above the value limit', () => {

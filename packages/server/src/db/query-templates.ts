@@ -3,12 +3,16 @@ import type { Database } from './schema.ts';
 import type { Executor } from './transaction.ts';
 
 const MARK = '\u0000assent:';
-/** Above this many values a query is built as usual: big shapes are rare and would crowd the cache. */
+/** Above this many values (by default) a query is built as usual: big shapes are rare and would crowd the cache. */
 const TEMPLATE_MAX_VALUES = 512;
 const CACHE_MAX = 1_000;
 
+/** A compiled shape: its SQL text and its parameters, stand-ins where values go. */
+type Template = { sql: string; parameters: readonly unknown[] };
+
 /** Compiled shapes per database (its adapter): the same shape compiles to other SQL elsewhere. */
-const caches = new WeakMap<DialectAdapter, Map<string, CompiledQuery>>();
+const caches = new WeakMap<DialectAdapter, Map<string, Template>>();
+const given = (v: unknown) => (v === undefined ? null : v);
 
 /** A value's stand-in while a template is built; typed `never` so it fits any column. */
 export type Slot = (i: number) => never;
@@ -19,14 +23,16 @@ export type Slot = (i: number) => never;
  * `values[i]`), compiled, and then only has its values swapped in. `shape` must name everything
  * that changes the SQL text (tables, columns, row counts, optional clauses); values must not.
  * Every value is a parameter: Kysely writes none into the SQL text. `undefined` is sent as NULL.
+ * Queries with more than `maxValues` values are built as usual, uncached.
  */
 export function compileTemplate<R = unknown>(
   exec: Executor,
   shape: string,
   values: readonly unknown[],
   build: (v: Slot) => Compilable<R>,
+  maxValues = TEMPLATE_MAX_VALUES,
 ): CompiledQuery<R> {
-  if (values.length > TEMPLATE_MAX_VALUES) return build(((i: number) => values[i]) as Slot).compile();
+  if (values.length > maxValues) return build(((i: number) => given(values[i])) as Slot).compile();
   const adapter = exec.getExecutor().adapter;
   let cache = caches.get(adapter);
   if (!cache) {
@@ -35,14 +41,15 @@ export function compileTemplate<R = unknown>(
   }
   let t = cache.get(shape);
   if (!t) {
-    t = build(((i: number) => `${MARK}${i}`) as Slot).compile();
+    const compiled = build(((i: number) => `${MARK}${i}`) as Slot).compile();
+    // the SQL and its parameters only: the query tree is not needed again
+    t = { sql: compiled.sql, parameters: compiled.parameters };
     if (cache.size >= CACHE_MAX) cache.clear();
     cache.set(shape, t);
   }
   const parameters = t.parameters.map((p) => {
     if (typeof p !== 'string' || !p.startsWith(MARK)) return p;
-    const value = values[Number(p.slice(MARK.length))];
-    return value === undefined ? null : value;
+    return given(values[Number(p.slice(MARK.length))]);
   });
   return CompiledQuery.raw(t.sql, parameters) as CompiledQuery<R>;
 }
@@ -63,6 +70,10 @@ export function insertRows<T extends keyof Database & string>(
 ): Compilable {
   if (rows.length === 0) throw new Error(`insertRows: no rows for ${table}`);
   const columns = Object.keys(rows[0]);
+  for (const r of rows) {
+    if (Object.keys(r).length !== columns.length || columns.some((c) => !(c in r)))
+      throw new Error(`insertRows: every row into ${table} must have the columns ${columns.join(', ')}`);
+  }
   const values = rows.flatMap((r) => columns.map((c) => (r as Record<string, unknown>)[c]));
   const shape = `insert|${table}|${columns.join(',')}|${rows.length}|${tweak?.variant ?? ''}`;
   return asCompilable(

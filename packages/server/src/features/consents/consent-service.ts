@@ -74,9 +74,9 @@ export function createConsentService(deps: AppDeps) {
     const catalog = await catalogFor(trx, actor.workspaceId, wanted);
 
     // a new subject is written with its first records, in the same statement
-    const { subjectId, created, createQueries } = await subjects.resolve(trx, actor, input.subject, {
-      deferCreate: true,
-    });
+    const resolved = await subjects.resolve(trx, actor, input.subject, { deferCreate: true });
+    const { created, createQueries } = resolved;
+    let subjectId = resolved.subjectId;
     const [scopeType, scopeKey]: [ScopeType, string] = scope.property
       ? ['property', scope.property]
       : scope.brand
@@ -95,9 +95,14 @@ export function createConsentService(deps: AppDeps) {
 
     // lock the subject's chain head: concurrent writers for one subject queue here, others do not
     // (a subject created by this request has an empty chain and is not visible to anyone else yet)
-    const head = created
-      ? { ledger_seq: 0, ledger_head: null }
+    let head = created
+      ? { ledger_seq: 0, ledger_head: null, merged_into: null }
       : await lockHead(trx, actor.workspaceId, subjectId);
+    // a merge that committed while this write waited for the lock: the survivor's chain takes the records
+    while (head.merged_into) {
+      subjectId = head.merged_into;
+      head = await lockHead(trx, actor.workspaceId, subjectId);
+    }
     let seq = Number(head.ledger_seq);
     let prevHash = head.ledger_head;
 
@@ -141,7 +146,7 @@ export function createConsentService(deps: AppDeps) {
     await runTogether(trx, [
       ...(createQueries
         ? createQueries({ seq, head: prevHash })
-        : [setHead(trx, subjectId, seq, prevHash as string, recordedAt)]),
+        : [setHead(trx, actor.workspaceId, subjectId, { seq, hash: prevHash as string, at: recordedAt })]),
       insertRows(trx, 'consent_records', records.map(toRow)),
       ...stateUpserts(trx, subjectId, records),
       emitQuery(trx, actor.workspaceId, 'consent.updated', {

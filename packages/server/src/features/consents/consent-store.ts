@@ -87,7 +87,7 @@ export function recordsOfSubjects(exec: Executor, workspaceId: string, subjectId
     .where(sql<string>`${sql.ref('workspace_id')} || ''`, '=', workspaceId);
 }
 
-type Head = { ledger_seq: number; ledger_head: string | null };
+type Head = { ledger_seq: number; ledger_head: string | null; merged_into: string | null };
 
 /**
  * Reads the subject's chain head for new records (`setHead` moves it on in the same transaction).
@@ -100,7 +100,7 @@ export async function lockHead(exec: Executor, workspaceId: string, subjectId: s
   const query = compileTemplate<Head>(exec, 'consents.lock-head', [workspaceId, subjectId], (v) => {
     const read = exec
       .selectFrom('subjects')
-      .select(['ledger_seq', 'ledger_head'])
+      .select(['ledger_seq', 'ledger_head', 'merged_into'])
       .where('workspace_id', '=', v(0))
       .where('id', '=', v(1));
     return locks ? read.forNoKeyUpdate() : read;
@@ -111,13 +111,19 @@ export async function lockHead(exec: Executor, workspaceId: string, subjectId: s
 }
 
 /** Sets the chain head once the new records are hashed (with the head locked by `lockHead`). */
-export const setHead = (exec: Executor, subjectId: string, seq: number, head: string, at: string) =>
+export const setHead = (
+  exec: Executor,
+  workspaceId: string,
+  subjectId: string,
+  head: { seq: number; hash: string; at: string },
+) =>
   asCompilable(
-    compileTemplate(exec, 'consents.set-head', [seq, head, at, subjectId], (v) =>
+    compileTemplate(exec, 'consents.set-head', [workspaceId, subjectId, head.seq, head.hash, head.at], (v) =>
       exec
         .updateTable('subjects')
-        .set({ ledger_seq: v(0), ledger_head: v(1), updated_at: v(2) })
-        .where('id', '=', v(3)),
+        .set({ ledger_seq: v(2), ledger_head: v(3), updated_at: v(4) })
+        .where('workspace_id', '=', v(0))
+        .where('id', '=', v(1)),
     ),
   );
 

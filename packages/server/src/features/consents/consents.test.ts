@@ -1,7 +1,9 @@
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from 'jose';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabases } from '../../../test/support/test-database.ts';
 import { startTestServer, type TestServer } from '../../../test/support/test-server.ts';
+import { createConsentService } from './consent-service.ts';
 
 describe.each(testDatabases())('the consent ledger on %s', (kind) => {
   let s: TestServer;
@@ -295,5 +297,60 @@ describe.each(testDatabases())('concurrent first writes on %s', (kind) => {
     expect(Number(head.ledger_seq)).toBe(42);
     const verify = (await s.call({ method: 'GET', url: '/v1/ledger/verify' })).json();
     expect(verify).toMatchObject({ ok: true, records: 54, subjects: 2 });
+  });
+});
+
+describe.skipIf(!testDatabases().includes('postgres'))('a write racing a merge on postgres', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer('postgres');
+  });
+  afterAll(() => s.close());
+
+  const write = (email: string, state: string) =>
+    s.call({
+      method: 'POST',
+      url: '/v1/consents',
+      payload: {
+        subject: { identifiers: [{ type: 'email', value: email }] },
+        decisions: [{ target: { type: 'channel', key: 'email' }, state }],
+        source: 'api',
+      },
+    });
+
+  it('goes to the survivor when the merge commits while the write waits for the chain head', async () => {
+    const into = (await write('race-into@example.com', 'granted')).json().subjectId;
+    const from = (await write('race-from@example.com', 'granted')).json().subjectId;
+    const db = s.deps.db.kysely;
+    const actor = { workspaceId: s.workspaceId, actor: 'test', requestId: 'race' };
+    let pending: ReturnType<typeof write> | undefined;
+    // the merge holds the merged subject's row until it commits, once the write waits for it
+    await db.transaction().execute(async (trx) => {
+      await createConsentService(s.deps).mergeSubjects(trx, actor, into, from);
+      // found by its identifier as it was before the merge (not yet committed): the old subject
+      pending = write('race-from@example.com', 'withdrawn');
+      for (let i = 0; i < 200; i++) {
+        const waiting = await sql<{ n: number }>`
+          select count(*)::int as n from pg_stat_activity
+          where wait_event_type = 'Lock' and datname = current_database()`.execute(db);
+        if (waiting.rows[0].n > 0) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    });
+    const res = await (pending as ReturnType<typeof write>);
+    expect(res.statusCode).toBe(201);
+    expect(res.json().subjectId).toBe(into);
+    const state = (await s.call({ method: 'GET', url: `/v1/subjects/${into}/consents` })).json();
+    expect(state.items).toEqual([
+      expect.objectContaining({ target: { type: 'channel', key: 'email' }, state: 'withdrawn' }),
+    ]);
+    const onMerged = await db
+      .selectFrom('consent_records')
+      .select('id')
+      .where('subject_id', '=', from)
+      .execute();
+    expect(onMerged).toHaveLength(1);
+    const verify = (await s.call({ method: 'GET', url: '/v1/ledger/verify' })).json();
+    expect(verify).toMatchObject({ ok: true, records: 3 });
   });
 });

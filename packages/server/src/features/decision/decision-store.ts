@@ -34,10 +34,13 @@ function pushTo<T>(map: Map<string, T[]>, key: string, value: T) {
   else map.set(key, [value]);
 }
 
+/** Above this many values a read is built as usual: batches and audience chunks vary in size, single checks do not. */
+const READ_TEMPLATE_MAX_VALUES = 24;
+
 /** Runs a query from a template (`compileTemplate`): built and compiled once per shape. */
 function createTemplates(db: Executor, read: Read) {
   return <R>(shape: string, values: unknown[], build: (v: Slot) => Compilable<R>): Promise<R[]> =>
-    read<R>(compileTemplate(db, shape, values, build));
+    read<R>(compileTemplate(db, shape, values, build, READ_TEMPLATE_MAX_VALUES));
 }
 
 type StateRow = {

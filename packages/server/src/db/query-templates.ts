@@ -7,8 +7,8 @@ const MARK = '\u0000assent:';
 const TEMPLATE_MAX_VALUES = 512;
 const CACHE_MAX = 1_000;
 
-/** A compiled shape: its SQL text and its parameters, stand-ins where values go. */
-type Template = { sql: string; parameters: readonly unknown[] };
+/** A compiled shape: its SQL text, its parameters, and for each parameter the value it takes (-1: its own). */
+type Template = { sql: string; parameters: readonly unknown[]; slots: number[] };
 
 /** Compiled shapes per database (its adapter): the same shape compiles to other SQL elsewhere. */
 const caches = new WeakMap<DialectAdapter, Map<string, Template>>();
@@ -43,14 +43,15 @@ export function compileTemplate<R = unknown>(
   if (!t) {
     const compiled = build(((i: number) => `${MARK}${i}`) as Slot).compile();
     // the SQL and its parameters only: the query tree is not needed again
-    t = { sql: compiled.sql, parameters: compiled.parameters };
+    const slots = compiled.parameters.map((p) =>
+      typeof p === 'string' && p.startsWith(MARK) ? Number(p.slice(MARK.length)) : -1,
+    );
+    t = { sql: compiled.sql, parameters: compiled.parameters, slots };
     if (cache.size >= CACHE_MAX) cache.clear();
     cache.set(shape, t);
   }
-  const parameters = t.parameters.map((p) => {
-    if (typeof p !== 'string' || !p.startsWith(MARK)) return p;
-    return given(values[Number(p.slice(MARK.length))]);
-  });
+  const { slots } = t;
+  const parameters = t.parameters.map((p, k) => (slots[k] < 0 ? p : given(values[slots[k]])));
   return CompiledQuery.raw(t.sql, parameters) as CompiledQuery<R>;
 }
 
@@ -70,12 +71,18 @@ export function insertRows<T extends keyof Database & string>(
 ): Compilable {
   if (rows.length === 0) throw new Error(`insertRows: no rows for ${table}`);
   const columns = Object.keys(rows[0]);
-  for (const r of rows) {
-    if (Object.keys(r).length !== columns.length || columns.some((c) => !(c in r)))
-      throw new Error(`insertRows: every row into ${table} must have the columns ${columns.join(', ')}`);
+  const names = columns.join(',');
+  const values: unknown[] = [];
+  for (const [i, r] of rows.entries()) {
+    const row = r as Record<string, unknown>;
+    if (i > 0 && Object.keys(row).length !== columns.length)
+      throw new Error(`insertRows: every row into ${table} must have the columns ${names}`);
+    for (const c of columns) {
+      if (!(c in row)) throw new Error(`insertRows: every row into ${table} must have the columns ${names}`);
+      values.push(row[c]);
+    }
   }
-  const values = rows.flatMap((r) => columns.map((c) => (r as Record<string, unknown>)[c]));
-  const shape = `insert|${table}|${columns.join(',')}|${rows.length}|${tweak?.variant ?? ''}`;
+  const shape = `insert|${table}|${names}|${rows.length}|${tweak?.variant ?? ''}`;
   return asCompilable(
     compileTemplate(exec, shape, values, (v) => {
       const slots = rows.map((_, r) =>

@@ -31,6 +31,7 @@ import {
 
 const FUTURE_SKEW_MS = 5 * 60 * 1000;
 const DAY_MS = 86_400_000;
+const MAX_MERGE_STEPS = 8;
 
 export function createConsentService(deps: AppDeps) {
   const db = deps.db.kysely;
@@ -98,8 +99,10 @@ export function createConsentService(deps: AppDeps) {
     let head = created
       ? { ledger_seq: 0, ledger_head: null, merged_into: null }
       : await lockHead(trx, actor.workspaceId, subjectId);
-    // a merge that committed while this write waited for the lock: the survivor's chain takes the records
-    while (head.merged_into) {
+    // a merge that committed while this write waited for the lock: the survivor's chain takes the
+    // records (a merge points everything it merges at a live survivor: one step, a few at most)
+    for (let steps = 0; head.merged_into; steps++) {
+      if (steps === MAX_MERGE_STEPS) throw new Error(`subject ${subjectId}: merged_into does not end`);
       subjectId = head.merged_into;
       head = await lockHead(trx, actor.workspaceId, subjectId);
     }

@@ -205,6 +205,36 @@ describe.each(testDatabases())('the consent ledger on %s', (kind) => {
     await expect(compactVerify(forged, createLocalJWKSet(jwks))).rejects.toThrow();
   });
 
+  it('fails a write, and writes nothing, when merged subjects point at each other', async () => {
+    const db = s.deps.db.kysely;
+    const a = (await consent(emailOptIn('loop-a@example.com'))).json().subjectId;
+    const b = (await consent(emailOptIn('loop-b@example.com'))).json().subjectId;
+    // a loop no merge makes (each merge points at a live survivor): only a direct edit of the table
+    await db.updateTable('subjects').set({ merged_into: b }).where('id', '=', a).execute();
+    await db.updateTable('subjects').set({ merged_into: a }).where('id', '=', b).execute();
+    const before = await db
+      .selectFrom('consent_records')
+      .select(db.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    const res = await s.call({
+      method: 'POST',
+      url: '/v1/consents',
+      payload: {
+        subject: { id: a },
+        decisions: [{ target: { type: 'channel', key: 'sms' }, state: 'granted' }],
+        source: 'api',
+      },
+    });
+    expect(res.statusCode).toBe(500);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    const after = await db
+      .selectFrom('consent_records')
+      .select(db.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(Number(after.n)).toBe(Number(before.n));
+    await db.updateTable('subjects').set({ merged_into: null }).where('id', 'in', [a, b]).execute();
+  });
+
   it("lets an agent record consent but not read another workspace's records", async () => {
     const agent = await s.keyFor('agent');
     const res = await consent(

@@ -73,14 +73,10 @@ export function insertRows<T extends keyof Database & string>(
   const columns = Object.keys(rows[0]);
   const names = columns.join(',');
   const values: unknown[] = [];
-  for (const [i, r] of rows.entries()) {
-    const row = r as Record<string, unknown>;
-    if (i > 0 && Object.keys(row).length !== columns.length)
+  for (const r of rows as readonly Record<string, unknown>[]) {
+    if ((r !== rows[0] && Object.keys(r).length !== columns.length) || !columns.every((c) => c in r))
       throw new Error(`insertRows: every row into ${table} must have the columns ${names}`);
-    for (const c of columns) {
-      if (!(c in row)) throw new Error(`insertRows: every row into ${table} must have the columns ${names}`);
-      values.push(row[c]);
-    }
+    for (const c of columns) values.push(r[c]);
   }
   const shape = `insert|${table}|${names}|${rows.length}|${tweak?.variant ?? ''}`;
   return asCompilable(

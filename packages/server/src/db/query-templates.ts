@@ -58,6 +58,14 @@ export function compileTemplate<R = unknown>(
 /** A compiled query where a builder is expected (`runTogether`, `.compile()` callers). */
 export const asCompilable = <R>(query: CompiledQuery<R>): Compilable<R> => ({ compile: () => query });
 
+/** What an insert adds to `insertInto(table).values(...)`, such as an ON CONFLICT clause, under a name. */
+export type InsertTweak = { variant: string; apply: (insert: never) => Compilable };
+
+/** An insert from `insertRows`: compiled, and described, so it can be built in another form (`runGuarded`). */
+export interface RowsInsert extends Compilable {
+  insert: { table: string; columns: string[]; rows: readonly object[]; tweak?: InsertTweak };
+}
+
 /**
  * `insertInto(table).values(rows)` from a template: one per table, columns, row count and
  * `variant` (the name of what `tweak` adds, such as an ON CONFLICT clause). Every row must have
@@ -67,8 +75,8 @@ export function insertRows<T extends keyof Database & string>(
   exec: Executor,
   table: T,
   rows: readonly Insertable<Database[T]>[],
-  tweak?: { variant: string; apply: (insert: never) => Compilable },
-): Compilable {
+  tweak?: InsertTweak,
+): RowsInsert {
   if (rows.length === 0) throw new Error(`insertRows: no rows for ${table}`);
   const columns = Object.keys(rows[0]);
   const names = columns.join(',');
@@ -79,13 +87,12 @@ export function insertRows<T extends keyof Database & string>(
     for (const c of columns) values.push(r[c]);
   }
   const shape = `insert|${table}|${names}|${rows.length}|${tweak?.variant ?? ''}`;
-  return asCompilable(
-    compileTemplate(exec, shape, values, (v) => {
-      const slots = rows.map((_, r) =>
-        Object.fromEntries(columns.map((c, k) => [c, v(r * columns.length + k)])),
-      );
-      const insert = exec.insertInto(table).values(slots as never);
-      return tweak ? tweak.apply(insert as never) : insert;
-    }),
-  );
+  const query = compileTemplate(exec, shape, values, (v) => {
+    const slots = rows.map((_, r) =>
+      Object.fromEntries(columns.map((c, k) => [c, v(r * columns.length + k)])),
+    );
+    const insert = exec.insertInto(table).values(slots as never);
+    return tweak ? tweak.apply(insert as never) : insert;
+  });
+  return { compile: () => query, insert: { table, columns, rows, tweak } };
 }

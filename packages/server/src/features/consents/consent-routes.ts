@@ -1,3 +1,4 @@
+import type { LedgerRecord } from '@assent/core';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app-deps.ts';
 import type { HttpApp } from '../../http/app.ts';
@@ -34,10 +35,17 @@ export function registerConsentRoutes(app: HttpApp, deps: AppDeps) {
     },
     async (req, reply) => {
       const a = actorOf(req);
-      const out = await idempotent(deps.db, idempotencyScope(req, 'consents.record'), async (trx) => {
-        const r = await consents.record(trx, a, req.body);
-        return { status: 201, body: { subjectId: r.subjectId, records: r.records.map(recordView) } };
+      const scope = idempotencyScope(req, 'consents.record');
+      const view = (r: { subjectId: string; records: LedgerRecord[] }) => ({
+        subjectId: r.subjectId,
+        records: r.records.map(recordView),
       });
+      // without a key nothing is stored beside the records: the write may skip its transaction
+      if (!scope.key) return reply.code(201).send(view(await consents.recordNow(a, req.body)));
+      const out = await idempotent(deps.db, scope, async (trx) => ({
+        status: 201,
+        body: view(await consents.record(trx, a, req.body)),
+      }));
       return reply.code(201).send(out.body);
     },
   );

@@ -6,10 +6,11 @@ import {
   type ScopeType,
   truncateIp,
 } from '@assent/core';
+import { PostgresAdapter } from 'kysely';
 import type { AppDeps } from '../../app-deps.ts';
 import { insertRows } from '../../db/query-templates.ts';
-import { runTogether } from '../../db/run-together.ts';
-import type { Executor } from '../../db/transaction.ts';
+import { runGuarded, runTogether } from '../../db/run-together.ts';
+import { type Executor, isUniqueViolation } from '../../db/transaction.ts';
 import type { Actor } from '../../http/context.ts';
 import { auditEntry } from '../../http/context.ts';
 import { newId, nowIso } from '../../shared/ids.ts';
@@ -21,6 +22,7 @@ import type { RecordConsents } from './consent-schemas.ts';
 import {
   applyToState,
   lockHead,
+  moveHeadFrom,
   type RecordRow,
   recordsOfSubjects,
   setHead,
@@ -28,6 +30,9 @@ import {
   toLedgerRecord,
   toRow,
 } from './consent-store.ts';
+
+/** An optimistic write (`recordNow`) that must be made again in a transaction; it wrote nothing. */
+class NeedsTransaction extends Error {}
 
 const FUTURE_SKEW_MS = 5 * 60 * 1000;
 const DAY_MS = 86_400_000;
@@ -38,8 +43,11 @@ export function createConsentService(deps: AppDeps) {
   const subjects = createSubjectService(db);
   const catalogFor = createCatalogLookup();
 
-  /** Records the decisions atomically: chained per subject, current state updated, outbox event written. */
-  async function record(trx: Executor, actor: Actor, input: RecordConsents) {
+  /**
+   * Records the decisions atomically: chained per subject, current state updated, outbox event
+   * written. `trx` is a transaction, or with `optimistic` (PostgreSQL) the database itself: see `recordNow`.
+   */
+  async function record(trx: Executor, actor: Actor, input: RecordConsents, optimistic = false) {
     const recordedAt = nowIso();
     const occurredAt = input.occurredAt ? new Date(input.occurredAt).toISOString() : recordedAt;
     if (Date.parse(occurredAt) > Date.now() + FUTURE_SKEW_MS) {
@@ -75,7 +83,11 @@ export function createConsentService(deps: AppDeps) {
     const catalog = await catalogFor(trx, actor.workspaceId, wanted);
 
     // a new subject is written with its first records, in the same statement
-    const resolved = await subjects.resolve(trx, actor, input.subject, { deferCreate: true });
+    const resolved = await subjects.resolve(trx, actor, input.subject, {
+      deferCreate: true,
+      readOnly: optimistic,
+    });
+    if (resolved.changes) throw new NeedsTransaction();
     const { created, createQueries } = resolved;
     let subjectId = resolved.subjectId;
     const [scopeType, scopeKey]: [ScopeType, string] = scope.property
@@ -95,10 +107,12 @@ export function createConsentService(deps: AppDeps) {
     }
 
     // lock the subject's chain head: concurrent writers for one subject queue here, others do not
-    // (a subject created by this request has an empty chain and is not visible to anyone else yet)
+    // (a subject created by this request has an empty chain and is not visible to anyone else yet);
+    // an optimistic write only reads it, and its statement checks that it has not moved
     let head = created
       ? { ledger_seq: 0, ledger_head: null, merged_into: null }
-      : await lockHead(trx, actor.workspaceId, subjectId);
+      : (resolved.head ?? (await lockHead(trx, actor.workspaceId, subjectId, !optimistic)));
+    if (optimistic && head.merged_into) throw new NeedsTransaction();
     // a merge that committed while this write waited for the lock: the survivor's chain takes the
     // records (a merge points everything it merges at a live survivor: one step, a few at most)
     for (let steps = 0; head.merged_into; steps++) {
@@ -106,7 +120,8 @@ export function createConsentService(deps: AppDeps) {
       subjectId = head.merged_into;
       head = await lockHead(trx, actor.workspaceId, subjectId);
     }
-    let seq = Number(head.ledger_seq);
+    const fromSeq = Number(head.ledger_seq);
+    let seq = fromSeq;
     let prevHash = head.ledger_head;
 
     const records: LedgerRecord[] = input.decisions.map((d) => {
@@ -145,11 +160,9 @@ export function createConsentService(deps: AppDeps) {
       return rec;
     });
 
-    // independent writes: one round trip on PostgreSQL
-    await runTogether(trx, [
-      ...(createQueries
-        ? createQueries({ seq, head: prevHash })
-        : [setHead(trx, actor.workspaceId, subjectId, { seq, hash: prevHash as string, at: recordedAt })]),
+    // a new subject's inserts come first (its audit entry and event before those of its records)
+    const creates = createQueries?.({ seq, head: prevHash });
+    const writes = [
       insertRows(trx, 'consent_records', records.map(toRow)),
       ...stateUpserts(trx, subjectId, records),
       emitQuery(trx, actor.workspaceId, 'consent.updated', {
@@ -165,8 +178,36 @@ export function createConsentService(deps: AppDeps) {
         })),
       }),
       auditQuery(trx, auditEntry(actor, 'consent.record', 'subject', subjectId)),
-    ]);
+    ];
+    const newHead = { seq, hash: prevHash as string, at: recordedAt };
+    // independent writes: one statement on PostgreSQL
+    if (creates) {
+      await runTogether(trx, [...creates, ...writes]);
+    } else if (optimistic) {
+      const guard = moveHeadFrom(trx, actor.workspaceId, subjectId, fromSeq, newHead);
+      if (!(await runGuarded(trx, guard, writes))) throw new NeedsTransaction();
+    } else {
+      await runTogether(trx, [setHead(trx, actor.workspaceId, subjectId, newHead), ...writes]);
+    }
     return { subjectId, created, records };
+  }
+
+  /**
+   * Records the decisions of one request. On PostgreSQL it first tries without a transaction: the
+   * subject and its chain head are read, and the write is one statement that is made only if the
+   * head has not moved (or, for a new subject, if no one created it meanwhile): two or three round
+   * trips instead of five. When that fails nothing was written, and it is done again in a
+   * transaction that locks the head. SQLite writes in a group commit (`Db.write`).
+   */
+  async function recordNow(actor: Actor, input: RecordConsents) {
+    if (db.getExecutor().adapter instanceof PostgresAdapter) {
+      try {
+        return await record(db, actor, input, true);
+      } catch (err) {
+        if (!(err instanceof NeedsTransaction) && !isUniqueViolation(err)) throw err;
+      }
+    }
+    return deps.db.write((trx) => record(trx, actor, input));
   }
 
   /** Recomputes a subject's current state from its whole history (after a merge). */
@@ -219,7 +260,7 @@ export function createConsentService(deps: AppDeps) {
     return toLedgerRecord(row as RecordRow);
   }
 
-  return { record, rebuildState, mergeSubjects, recordById, subjects };
+  return { record, recordNow, rebuildState, mergeSubjects, recordById, subjects };
 }
 
 export type ConsentService = ReturnType<typeof createConsentService>;

@@ -4,6 +4,7 @@ import { asCompilable, compileTemplate, insertRows } from '../../db/query-templa
 import type { ConsentRecordTable, Database } from '../../db/schema.ts';
 import type { Executor } from '../../db/transaction.ts';
 import { parseJson } from '../../shared/json.ts';
+import type { ChainHead } from '../subjects/subject-store.ts';
 
 export type RecordRow = Selectable<ConsentRecordTable>;
 
@@ -87,17 +88,17 @@ export function recordsOfSubjects(exec: Executor, workspaceId: string, subjectId
     .where(sql<string>`${sql.ref('workspace_id')} || ''`, '=', workspaceId);
 }
 
-type Head = { ledger_seq: number; ledger_head: string | null; merged_into: string | null };
-
 /**
  * Reads the subject's chain head for new records (`setHead` moves it on in the same transaction).
  * On PostgreSQL the row lock it takes (FOR NO KEY UPDATE: the row is not rewritten) queues
  * concurrent writers for one subject until the transaction ends; others do not wait. SQLite has
  * one writer at a time, and writes one after another within a group commit: a read is enough.
+ * With `lock` false it is a plain read, for a write guarded by `moveHeadFrom` instead.
  */
-export async function lockHead(exec: Executor, workspaceId: string, subjectId: string) {
-  const locks = exec.getExecutor().adapter instanceof PostgresAdapter;
-  const query = compileTemplate<Head>(exec, 'consents.lock-head', [workspaceId, subjectId], (v) => {
+export async function lockHead(exec: Executor, workspaceId: string, subjectId: string, lock = true) {
+  const locks = lock && exec.getExecutor().adapter instanceof PostgresAdapter;
+  const shape = locks ? 'consents.lock-head' : 'consents.read-head';
+  const query = compileTemplate<ChainHead>(exec, shape, [workspaceId, subjectId], (v) => {
     const read = exec
       .selectFrom('subjects')
       .select(['ledger_seq', 'ledger_head', 'merged_into'])
@@ -124,6 +125,34 @@ export const setHead = (
         .set({ ledger_seq: v(2), ledger_head: v(3), updated_at: v(4) })
         .where('workspace_id', '=', v(0))
         .where('id', '=', v(1)),
+    ),
+  );
+
+/**
+ * Moves the chain head on only if it is still at `fromSeq` and the subject was not merged
+ * meanwhile: the guard of a write made without a lock (`runGuarded`), returning the row it moved.
+ */
+export const moveHeadFrom = (
+  exec: Executor,
+  workspaceId: string,
+  subjectId: string,
+  fromSeq: number,
+  head: { seq: number; hash: string; at: string },
+) =>
+  asCompilable(
+    compileTemplate(
+      exec,
+      'consents.move-head-from',
+      [workspaceId, subjectId, fromSeq, head.seq, head.hash, head.at],
+      (v) =>
+        exec
+          .updateTable('subjects')
+          .set({ ledger_seq: v(3), ledger_head: v(4), updated_at: v(5) })
+          .where('workspace_id', '=', v(0))
+          .where('id', '=', v(1))
+          .where('ledger_seq', '=', v(2))
+          .where('merged_into', 'is', null)
+          .returning('id'),
     ),
   );
 

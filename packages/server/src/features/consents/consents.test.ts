@@ -330,7 +330,7 @@ describe.each(testDatabases())('concurrent first writes on %s', (kind) => {
   });
 });
 
-describe.skipIf(!testDatabases().includes('postgres'))('a write racing a merge on postgres', () => {
+describe.skipIf(!testDatabases().includes('postgres'))('writes racing others on postgres', () => {
   let s: TestServer;
   beforeAll(async () => {
     s = await startTestServer('postgres');
@@ -348,6 +348,67 @@ describe.skipIf(!testDatabases().includes('postgres'))('a write racing a merge o
       },
     });
 
+  /** The text of the first query waiting for a lock, once there is one. */
+  async function lockWaiter(): Promise<string> {
+    for (let i = 0; i < 200; i++) {
+      const waiting = await sql<{ query: string }>`
+        select query from pg_stat_activity
+        where wait_event_type = 'Lock' and datname = current_database()`.execute(s.deps.db.kysely);
+      if (waiting.rows.length > 0) return waiting.rows[0].query;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error('no query waited for a lock');
+  }
+  const seqsOf = async (subjectId: string) =>
+    (
+      await s.deps.db.kysely
+        .selectFrom('consent_records')
+        .select('seq')
+        .where('subject_id', '=', subjectId)
+        .orderBy('seq')
+        .execute()
+    ).map((r) => Number(r.seq));
+
+  it("writes a known person's records in one statement, guarded by their chain head, with no lock taken", async () => {
+    const id = (await write('guard-1@example.com', 'granted')).json().subjectId;
+    const db = s.deps.db.kysely;
+    let pending: ReturnType<typeof write> | undefined;
+    let waiter = '';
+    await db.transaction().execute(async (trx) => {
+      // another transaction holds the person's row without moving their chain head
+      await trx.selectFrom('subjects').select('id').where('id', '=', id).forUpdate().execute();
+      pending = write('guard-1@example.com', 'withdrawn');
+      waiter = await lockWaiter();
+    });
+    // the write did not lock the head first: the statement that waited is the guarded write itself
+    expect(waiter).toMatch(/^WITH guard AS \(update "subjects"/);
+    expect((await (pending as ReturnType<typeof write>)).statusCode).toBe(201);
+    expect(await seqsOf(id)).toEqual([1, 2]);
+  });
+
+  it('writes again after the chain head, once locked, when another write moved it meanwhile', async () => {
+    const id = (await write('guard-2@example.com', 'granted')).json().subjectId;
+    const db = s.deps.db.kysely;
+    const actor = { workspaceId: s.workspaceId, actor: 'test', requestId: 'race' };
+    let pending: ReturnType<typeof write> | undefined;
+    await db.transaction().execute(async (trx) => {
+      // another write to the same person, in a transaction that stays open until ours waits for it
+      await createConsentService(s.deps).record(trx, actor, {
+        subject: { id },
+        decisions: [{ target: { type: 'channel', key: 'sms' }, state: 'granted' }],
+        source: 'api',
+      } as never);
+      pending = write('guard-2@example.com', 'withdrawn');
+      await lockWaiter();
+    });
+    const res = await (pending as ReturnType<typeof write>);
+    expect(res.statusCode).toBe(201);
+    expect(res.json().records[0]).toMatchObject({ seq: 3 });
+    expect(await seqsOf(id)).toEqual([1, 2, 3]);
+    const verify = (await s.call({ method: 'GET', url: '/v1/ledger/verify' })).json();
+    expect(verify).toMatchObject({ ok: true });
+  });
+
   it('goes to the survivor when the merge commits while the write waits for the chain head', async () => {
     const into = (await write('race-into@example.com', 'granted')).json().subjectId;
     const from = (await write('race-from@example.com', 'granted')).json().subjectId;
@@ -359,13 +420,7 @@ describe.skipIf(!testDatabases().includes('postgres'))('a write racing a merge o
       await createConsentService(s.deps).mergeSubjects(trx, actor, into, from);
       // found by its identifier as it was before the merge (not yet committed): the old subject
       pending = write('race-from@example.com', 'withdrawn');
-      for (let i = 0; i < 200; i++) {
-        const waiting = await sql<{ n: number }>`
-          select count(*)::int as n from pg_stat_activity
-          where wait_event_type = 'Lock' and datname = current_database()`.execute(db);
-        if (waiting.rows[0].n > 0) break;
-        await new Promise((r) => setTimeout(r, 25));
-      }
+      await lockWaiter();
     });
     const res = await (pending as ReturnType<typeof write>);
     expect(res.statusCode).toBe(201);
@@ -381,6 +436,6 @@ describe.skipIf(!testDatabases().includes('postgres'))('a write racing a merge o
       .execute();
     expect(onMerged).toHaveLength(1);
     const verify = (await s.call({ method: 'GET', url: '/v1/ledger/verify' })).json();
-    expect(verify).toMatchObject({ ok: true, records: 3 });
+    expect(verify).toMatchObject({ ok: true, records: 8 });
   });
 });

@@ -8,7 +8,7 @@ import { newId } from '../../shared/ids.ts';
 import { audit, auditQuery } from '../audit/audit-log.ts';
 import { emit, emitQuery } from '../outbox/outbox.ts';
 import type { IdentifierInput, SubjectRef } from './subject-schemas.ts';
-import { createSubjectStore } from './subject-store.ts';
+import { type ChainHead, createSubjectStore } from './subject-store.ts';
 
 /** Normalises identifiers, naming the one at fault; duplicates collapse to one. */
 export function normalizeAll(inputs: IdentifierInput[], pointer = '/identifiers'): Identifier[] {
@@ -43,10 +43,19 @@ export interface ResolvedSubject {
    * subject carrying the chain head of its first records.
    */
   createQueries?: (ledger: { seq: number; head: string | null }) => Compilable[];
+  /** With `readOnly`: the subject exists and the upsert would have changed it; nothing was written. */
+  changes?: boolean;
+  /** With `readOnly` and one identifier: the found subject's chain head, read with it (not locked). */
+  head?: ChainHead;
 }
 
 export interface UpsertOptions {
   deferCreate?: boolean;
+  /**
+   * Write nothing to a subject that exists: when the upsert would change it (link an identifier,
+   * set attributes) it answers `changes: true` instead, for the caller to redo it in a transaction.
+   */
+  readOnly?: boolean;
 }
 
 export function createSubjectService(db: Executor) {
@@ -63,7 +72,18 @@ export function createSubjectService(db: Executor) {
     attributes: Record<string, unknown> | undefined,
     opts: UpsertOptions = {},
   ): Promise<ResolvedSubject> {
-    const owners = await Promise.all(identifiers.map((i) => store.idByIdentifier(actor.workspaceId, i, trx)));
+    let owners: (string | null)[];
+    if (opts.readOnly && identifiers.length === 1) {
+      // one query finds the subject and where its chain ends
+      const found = await store.headByIdentifier(actor.workspaceId, identifiers[0], trx);
+      if (found) {
+        const changes = attributes !== undefined && Object.keys(attributes).length > 0;
+        return { subjectId: found.subject_id, created: false, ...(changes ? { changes } : { head: found }) };
+      }
+      owners = [null];
+    } else {
+      owners = await Promise.all(identifiers.map((i) => store.idByIdentifier(actor.workspaceId, i, trx)));
+    }
     const subjectId = owners.find((o): o is string => o !== null);
     if (!subjectId) {
       const id = newId();
@@ -77,6 +97,10 @@ export function createSubjectService(db: Executor) {
       await runTogether(trx, createQueries());
       return { subjectId: id, created: true };
     }
+    const hasAttributes = attributes !== undefined && Object.keys(attributes).length > 0;
+    if (opts.readOnly && (hasAttributes || owners.includes(null))) {
+      return { subjectId, created: false, changes: true };
+    }
     let changed = false;
     for (const [i, owner] of owners.entries()) {
       if (owner === null) {
@@ -84,7 +108,7 @@ export function createSubjectService(db: Executor) {
         changed = true;
       }
     }
-    if (attributes && Object.keys(attributes).length) {
+    if (attributes && hasAttributes) {
       const current = await store.require(actor.workspaceId, subjectId, trx);
       await store.setAttributes(trx, actor.workspaceId, subjectId, { ...current.attributes, ...attributes });
       changed = true;

@@ -23,6 +23,9 @@ type SubjectRow = {
   updated_at: string;
 };
 
+/** Where a subject's ledger chain ends, and whether the subject was merged into another. */
+export type ChainHead = { ledger_seq: number; ledger_head: string | null; merged_into: string | null };
+
 /** Reads and writes subjects and their identifiers; every query is scoped to one workspace. */
 export function createSubjectStore(db: Executor) {
   async function identifiersOf(exec: Executor, subjectId: string): Promise<Identifier[]> {
@@ -71,6 +74,28 @@ export function createSubjectStore(db: Executor) {
       );
       const [row] = (await exec.executeQuery(query)).rows;
       return row?.subject_id ?? null;
+    },
+
+    /**
+     * `idByIdentifier` with the subject's chain head, in one query: for a write that reads the
+     * head rather than locking it (an optimistic write, guarded when it is made).
+     */
+    async headByIdentifier(workspaceId: string, id: Identifier, exec: Executor = db) {
+      const query = compileTemplate<ChainHead & { subject_id: string }>(
+        exec,
+        'subjects.head-by-identifier',
+        [workspaceId, id.type, id.value],
+        (v) =>
+          exec
+            .selectFrom('subject_identifiers as i')
+            .innerJoin('subjects as s', 's.id', 'i.subject_id')
+            .select(['i.subject_id', 's.ledger_seq', 's.ledger_head', 's.merged_into'])
+            .where('i.workspace_id', '=', v(0))
+            .where('i.type', '=', v(1))
+            .where('i.value', '=', v(2)),
+      );
+      const [row] = (await exec.executeQuery(query)).rows;
+      return row ?? null;
     },
 
     async create(

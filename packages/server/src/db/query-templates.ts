@@ -87,12 +87,17 @@ export function insertRows<T extends keyof Database & string>(
     for (const c of columns) values.push(r[c]);
   }
   const shape = `insert|${table}|${names}|${rows.length}|${tweak?.variant ?? ''}`;
-  const query = compileTemplate(exec, shape, values, (v) => {
-    const slots = rows.map((_, r) =>
-      Object.fromEntries(columns.map((c, k) => [c, v(r * columns.length + k)])),
-    );
-    const insert = exec.insertInto(table).values(slots as never);
-    return tweak ? tweak.apply(insert as never) : insert;
-  });
-  return { compile: () => query, insert: { table, columns, rows, tweak } };
+  // compiled when asked: `runGuarded` builds its own form from `insert` instead
+  let query: CompiledQuery | undefined;
+  const compile = () => {
+    query ??= compileTemplate(exec, shape, values, (v) => {
+      const slots = rows.map((_, r) =>
+        Object.fromEntries(columns.map((c, k) => [c, v(r * columns.length + k)])),
+      );
+      const insert = exec.insertInto(table).values(slots as never);
+      return tweak ? tweak.apply(insert as never) : insert;
+    });
+    return query;
+  };
+  return { compile, insert: { table, columns, rows, tweak } };
 }

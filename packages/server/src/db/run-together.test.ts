@@ -152,12 +152,20 @@ describe.skipIf(!testDatabases().includes('postgres'))('runGuarded on postgres',
     expect(g1?.type).toBe('subject.updated');
   });
 
-  it('writes nothing when the guard changes no row', async () => {
-    const done = await runGuarded(db.kysely, moveFrom(4), [insertRows(db.kysely, 'outbox', [event('g3')])]);
+  it('writes nothing when the guard changes no row, an upsert included', async () => {
+    const before = await db.kysely.selectFrom('subjects').select('ledger_seq').executeTakeFirstOrThrow();
+    const seq = Number(before.ledger_seq);
+    // a guard that no longer matches: the head has moved on from seq - 1
+    const done = await runGuarded(db.kysely, moveFrom(seq - 1), [
+      insertRows(db.kysely, 'outbox', [event('g3')]),
+      insertRows(db.kysely, 'outbox', [{ ...event('g1'), type: 'subject.merged' }], upsert),
+    ]);
     expect(done).toBe(false);
     const g3 = await db.kysely.selectFrom('outbox').select('id').where('id', '=', 'g3').executeTakeFirst();
     expect(g3).toBeUndefined();
+    const g1 = await db.kysely.selectFrom('outbox').select('type').where('id', '=', 'g1').executeTakeFirst();
+    expect(g1?.type).not.toBe('subject.merged');
     const head = await db.kysely.selectFrom('subjects').select('ledger_seq').executeTakeFirstOrThrow();
-    expect(Number(head.ledger_seq)).toBe(6);
+    expect(Number(head.ledger_seq)).toBe(seq);
   });
 });

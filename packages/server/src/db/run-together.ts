@@ -58,6 +58,9 @@ function guardedInsert(exec: Executor, { table, columns, rows, tweak }: RowsInse
  * ... RETURNING, such as "move this chain head on if it is still where it was read") and makes
  * the `inserts` only if the guard changed a row. Returns whether it did; when it did not,
  * nothing was written. Saves a write the round trips of its transaction and of its locks.
+ * The rows go as JSON: strings, numbers (integers), booleans and null only. PostgreSQL's JSON
+ * refuses a string holding U+0000 or a lone surrogate (a plain parameter would fail on the first
+ * and turn the second into U+FFFD): give such columns JSON text, keys or ids, as the ledger does.
  */
 export async function runGuarded(exec: Executor, guard: Compilable, inserts: RowsInsert[]): Promise<boolean> {
   if (!isPostgres(exec)) throw new Error('runGuarded runs on PostgreSQL only');

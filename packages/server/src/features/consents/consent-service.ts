@@ -200,7 +200,10 @@ export function createConsentService(deps: AppDeps) {
    * transaction that locks the head. SQLite writes in a group commit (`Db.write`).
    */
   async function recordNow(actor: Actor, input: RecordConsents) {
-    if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    // attributes to set change the subject: only a transaction does that
+    const setsAttributes =
+      'identifiers' in input.subject && Object.keys(input.subject.attributes ?? {}).length > 0;
+    if (db.getExecutor().adapter instanceof PostgresAdapter && !setsAttributes) {
       try {
         return await record(db, actor, input, true);
       } catch (err) {

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { DEFAULT_POOL_SIZE } from './db/database.ts';
 
 export interface Config {
   port: number;
@@ -37,9 +38,6 @@ export interface Config {
 }
 
 type Env = Record<string, string | undefined>;
-
-/** node-postgres's own default; on a small machine shared with PostgreSQL, fewer is faster. */
-const DEFAULT_POOL_SIZE = 10;
 
 function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = env[name];

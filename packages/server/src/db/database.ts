@@ -13,6 +13,9 @@ import { createGroupCommit, type WriteUnit } from './write-queue.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
+/** PostgreSQL connections per process: node-postgres's own default; on a small machine shared with PostgreSQL, fewer is faster. */
+export const DEFAULT_POOL_SIZE = 10;
+
 export interface Db {
   kysely: Kysely<Database>;
   dialect: Dialect;
@@ -56,7 +59,7 @@ export interface DatabaseOptions {
 
 export function createDatabase(opts: DatabaseOptions): Db {
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? DEFAULT_POOL_SIZE });
     // a dropped idle connection must not crash the process
     pool.on('error', () => {});
     pool.on('connect', prepareByText);

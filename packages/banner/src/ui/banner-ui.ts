@@ -134,18 +134,18 @@ export function createUi(ctl: Controller): Ui {
   function open(details = false, atLoad = false): void {
     if (!dialog) {
       returnTo = document.activeElement;
+      let html = content(details);
+      // During the load the browser moves focus itself, in its next rendering update, where the
+      // page's style is brought up to date anyway: focus() from a script would force that early.
+      if (atLoad) html = html.replace('<button', '<button autofocus');
       dialog = add(
-        `${wall ? '<div class="assent-bd"></div>' : ''}<div class="assent-d" role="dialog" aria-modal="true" aria-labelledby="assent-t" aria-describedby="assent-b">${content(details)}</div>`,
+        `${wall ? '<div class="assent-bd"></div>' : ''}<div class="assent-d" role="dialog" aria-modal="true" aria-labelledby="assent-t" aria-describedby="assent-b">${html}</div>`,
       );
       document.addEventListener('keydown', onKey, true);
       ctl.beacon('shown', atLoad);
     } else dialog.innerHTML = content(details);
     if (details) ctl.beacon('opened_details');
-    // During the load, focusing at once would force a style and layout of the whole page from this
-    // script (and `autofocus` makes the browser do it before the frame's animation callbacks): wait
-    // until the next frame has laid the page out.
-    if (atLoad) requestAnimationFrame(() => setTimeout(focusFirst));
-    else focusFirst();
+    if (!atLoad) focusFirst();
   }
   const focusFirst = () => dialog?.querySelector('button')?.focus({ preventScroll: true });
   return {

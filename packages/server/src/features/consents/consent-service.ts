@@ -34,6 +34,9 @@ import {
 /** An optimistic write (`recordNow`) that must be made again in a transaction; it wrote nothing. */
 class NeedsTransaction extends Error {}
 
+/** In a transaction that locks the chain head, or (PostgreSQL, `recordNow`) one guarded statement. */
+type WriteMode = 'transaction' | 'optimistic';
+
 const FUTURE_SKEW_MS = 5 * 60 * 1000;
 const DAY_MS = 86_400_000;
 const MAX_MERGE_STEPS = 8;
@@ -45,9 +48,11 @@ export function createConsentService(deps: AppDeps) {
 
   /**
    * Records the decisions atomically: chained per subject, current state updated, outbox event
-   * written. `trx` is a transaction, or with `optimistic` (PostgreSQL) the database itself: see `recordNow`.
+   * written. `trx` is a transaction, or in the `optimistic` mode (PostgreSQL) the database itself:
+   * see `recordNow`.
    */
-  async function record(trx: Executor, actor: Actor, input: RecordConsents, optimistic = false) {
+  async function write(trx: Executor, actor: Actor, input: RecordConsents, mode: WriteMode) {
+    const optimistic = mode === 'optimistic';
     const recordedAt = nowIso();
     const occurredAt = input.occurredAt ? new Date(input.occurredAt).toISOString() : recordedAt;
     if (Date.parse(occurredAt) > Date.now() + FUTURE_SKEW_MS) {
@@ -205,13 +210,17 @@ export function createConsentService(deps: AppDeps) {
       'identifiers' in input.subject && Object.keys(input.subject.attributes ?? {}).length > 0;
     if (db.getExecutor().adapter instanceof PostgresAdapter && !setsAttributes) {
       try {
-        return await record(db, actor, input, true);
+        return await write(db, actor, input, 'optimistic');
       } catch (err) {
         if (!(err instanceof NeedsTransaction) && !isUniqueViolation(err)) throw err;
       }
     }
     return deps.db.write((trx) => record(trx, actor, input));
   }
+
+  /** Records the decisions inside the caller's transaction `trx`. */
+  const record = (trx: Executor, actor: Actor, input: RecordConsents) =>
+    write(trx, actor, input, 'transaction');
 
   /** Recomputes a subject's current state from its whole history (after a merge). */
   async function rebuildState(trx: Executor, workspaceId: string, subjectId: string) {

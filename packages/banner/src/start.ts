@@ -13,25 +13,29 @@ export function start(ui?: UiFactory): void {
       cfg = JSON.parse(document.getElementById('assent-config')!.textContent!);
     } catch {}
   }
-  // without texts there is nothing to show: gated elements stay inert, which is the safe side
-  if (!cfg || !Object.keys(cfg.languages || {}).length) {
+  if (!cfg) {
     console.error(
-      cfg
-        ? 'assent: the configuration has no texts (no banner notice version)'
-        : 'assent: no config: set window.assentConfig or <script type="application/json" id="assent-config">',
+      'assent: no config: set window.assentConfig or <script type="application/json" id="assent-config">',
     );
     return;
   }
   const c = cfg;
-  if (c.consentMode.enabled) {
-    // Must reach the dataLayer before any Google tag fires: this is the first thing the banner does.
+  if (c.consentMode?.enabled) {
+    // Must reach the dataLayer before any Google tag fires: this is the first thing the banner does,
+    // even when the banner cannot show (tags then run in their denied mode).
     w.dataLayer ||= [];
-    const dl = w.dataLayer;
     w.gtag ||= function () {
-      // biome-ignore lint/complexity/noArguments: gtag.js only reads Arguments objects from the dataLayer
-      dl.push(arguments);
+      // gtag.js only reads Arguments objects; the page's dataLayer is looked up on each call, as
+      // Google's own snippet does, since a page may assign a new array after this script
+      // biome-ignore lint/complexity/noArguments: see above
+      w.dataLayer!.push(arguments);
     };
     w.gtag('consent', 'default', consentModeDefault(c.consentMode));
+  }
+  // without texts there is nothing to show: gated elements stay inert, which is the safe side
+  if (!Object.keys(c.languages || {}).length) {
+    console.error('assent: the configuration has no texts (no banner notice version)');
+    return;
   }
   // Chrome captures the script stack on a document.cookie read and re-parses every function on it
   // that has no source positions yet; at this point that is the whole bundle, twice (~2 ms). A

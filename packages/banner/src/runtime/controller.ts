@@ -146,14 +146,23 @@ export function createController(cfg: BannerConfig, jar: string, makeUi?: UiFact
       ...(token() && { subjectToken: token() }),
     });
 
+  const clearCookies = (refused: Record<string, boolean>) => {
+    const names = purposes.flatMap((p) => (p.key in refused ? p.vendors.flatMap((v) => v.cookies) : []));
+    if (names.length) deleteCookies(names);
+  };
+
   /** Puts new decisions in force: withdrawal clean-up, Consent Mode, gated scripts, events. */
   function apply(next: Record<string, boolean>): void {
     let reloadSuggested = false;
+    const refused: Record<string, boolean> = {};
     for (const p of purposes) {
-      if (!decisions[p.key] || next[p.key]) continue;
-      deleteCookies(p.vendors.flatMap((v) => v.cookies));
-      reloadSuggested ||= gate.ran.has(p.key);
+      if (next[p.key]) continue;
+      refused[p.key] = false;
+      reloadSuggested ||= decisions[p.key] && gate.ran.has(p.key);
     }
+    // every refused purpose, not only one granted on this page: a grant from an earlier visit, or a
+    // tag that set its cookie again after a withdrawal, leaves cookies this page never saw granted
+    clearCookies(refused);
     decisions = next;
     if (consentMode.enabled) gtag('consent', 'update', consentModeUpdate(purposes, decisions));
     gate.scan();
@@ -180,11 +189,17 @@ export function createController(cfg: BannerConfig, jar: string, makeUi?: UiFact
     const off: Record<string, boolean> = {};
     for (const p of locked) off[p.key] = false;
     record('gpc', off);
+    clearCookies(off);
     if (current()) store(decisions, stored!.t);
     else store({ ...stored?.d, ...off }, Date.now(), true);
   }
 
-  if (current() && consentMode.enabled) gtag('consent', 'update', consentModeUpdate(purposes, decisions));
+  if (current()) {
+    if (consentMode.enabled) gtag('consent', 'update', consentModeUpdate(purposes, decisions));
+    // Safari keeps a cookie written by script 7 days at most: written again at each visit, with what
+    // is left of the choice's lifetime, a returning visitor is not asked again before it ends
+    writeCookie(COOKIE, encodeChoice(stored!), cfg.choiceDays - (Date.now() - stored!.t) / 864e5);
+  }
   // choices queued by an earlier page go out once this one has settled, off its critical path; a
   // queue comes with a stored choice, so a first visit does not read localStorage at all
   if (stored) setTimeout(() => delivery.flush(), 500);
@@ -215,9 +230,10 @@ export function createController(cfg: BannerConfig, jar: string, makeUi?: UiFact
       subjectToken = token;
       lsSet(SUBJECT, token);
       // The person's own choices, already in the ledger: applied here, not recorded again.
-      if (Object.keys(res.decisions).length) {
+      const at = res.decidedAt ? Date.parse(res.decidedAt) : Date.now();
+      if (Object.keys(res.decisions).length && Date.now() - at < cfg.choiceDays * 864e5) {
         const next = effectiveDecisions(purposes, res.decisions, gpc);
-        store(next, res.decidedAt ? Date.parse(res.decidedAt) : Date.now());
+        store(next, at);
         apply(next);
       }
       return res;
@@ -229,10 +245,12 @@ export function createController(cfg: BannerConfig, jar: string, makeUi?: UiFact
   if (makeUi && !current() && !readCookie(jar, DISMISSED)) withBody(() => theUi()!.open(false, true));
   const onDom = (fn: () => void) =>
     document.readyState === 'loading' ? document.addEventListener('DOMContentLoaded', fn) : fn();
+  // `assent:ready` once the document is parsed, so that a listener in any of the page's scripts
+  // hears it; `window.assent` can be used before that
   onDom(() => {
     gate.scan();
     new MutationObserver(gate.scan).observe(document, { childList: true, subtree: true });
+    emit('ready', snapshot());
   });
-  emit('ready', snapshot());
   return api;
 }

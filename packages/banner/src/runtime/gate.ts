@@ -1,6 +1,13 @@
 const SELECTOR =
   'script[type="text/plain"][data-assent-purpose],iframe[data-assent-src][data-assent-purpose]';
 
+/** Whether a browser with module support runs this script element (the HTML "prepare the script" steps). */
+function runs(s: HTMLScriptElement): boolean {
+  const type = s.type.trim().toLowerCase();
+  if (type === 'module') return true;
+  return !s.noModule && (!type || /^(text|application)\/(x-)?(java|ecma|j|live)script/.test(type));
+}
+
 /**
  * Runs gated scripts and iframes once their purposes are all granted, once each, in document order:
  * an external script blocks the ones after it until it has loaded, as the parser would.
@@ -26,7 +33,9 @@ export function createGate(granted: (purposes: string[]) => boolean) {
     if (type) s.type = type;
     s.nonce = old.nonce;
     s.text = old.text;
-    if (s.src) {
+    // only a script the browser will fetch and run fires load or error: not a `nomodule` one, not
+    // one of another type, and nothing at all when the page already removed the element
+    if (s.src && old.isConnected && runs(s)) {
       s.async = false;
       waiting = true;
       s.onload = s.onerror = () => {

@@ -213,14 +213,19 @@ export function createCollectService(deps: AppDeps) {
         .orderBy('occurred_at')
         .execute();
       const decisions: Record<string, boolean> = {};
-      let decidedAt: string | null = null;
+      // a choice older than the property keeps one is asked again, as the banner itself does
+      const keptSince = new Date(Date.now() - cp.settings.choiceDays * 86_400_000).toISOString();
+      const madeAt = new Map<string, string>();
       for (const r of rows) {
         // a choice made before the newest material notice version must be asked again
         if (banner?.materialSince && r.occurred_at < banner.materialSince) continue;
         if (r.expires_at && r.expires_at <= now) continue;
+        if (r.occurred_at < keptSince) continue;
         decisions[r.target_key] = r.state === 'granted';
-        decidedAt = r.occurred_at;
+        madeAt.set(r.target_key, r.occurred_at);
       }
+      // the oldest decision in force: the browser keeps the whole choice until that one lapses
+      const decidedAt = [...madeAt.values()].sort()[0] ?? null;
       return { decisions, decidedAt };
     },
 

@@ -360,6 +360,36 @@ describe.each(testDatabases())('the Collect API on %s', (kind) => {
     expect(wrongAudience.statusCode).toBe(401);
   });
 
+  it('identify leaves out choices older than the property keeps them, and dates the rest by the oldest', async () => {
+    const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
+    const subject = { identifiers: [{ type: 'email', value: 'old-choices@example.com' }] };
+    for (const [key, state, at] of [
+      ['analytics', 'granted', daysAgo(200)],
+      ['marketing', 'denied', daysAgo(20)],
+    ] as const) {
+      const res = await s.call({
+        method: 'POST',
+        url: '/v1/consents',
+        payload: {
+          subject,
+          source: 'import',
+          occurredAt: at,
+          decisions: [{ target: { type: 'purpose', key }, state }],
+        },
+      });
+      expect(res.statusCode).toBe(201);
+    }
+    const token = (
+      await s.call({ method: 'POST', url: '/v1/subject-tokens', payload: { subject, audience: 'banner' } })
+    ).json().token;
+    const res = await collect('POST', 'identify', {
+      payload: { anonymousId: 'browser-of-old-choices', subjectToken: token },
+    });
+    // the demo property keeps a choice 182 days: the 200-day-old grant is not in force any more
+    expect(res.json().decisions).toEqual({ marketing: false });
+    expect(Math.abs(Date.parse(res.json().decidedAt) - Date.parse(daysAgo(20)))).toBeLessThan(60_000);
+  });
+
   it('validates banner settings when a property is written', async () => {
     const props = (await s.call({ method: 'GET', url: '/v1/properties' })).json();
     const id = props.items.find((p: { key: string }) => p.key === 'acme-web').id;

@@ -2,9 +2,9 @@ import type { AppDeps } from '../../app-deps.ts';
 import { isUniqueViolation } from '../../db/transaction.ts';
 import { newId, nowIso } from '../../shared/ids.ts';
 import { emit } from '../outbox/outbox.ts';
+import { CHECKPOINT_TYPE, EPOCH } from './checkpoint-claims.ts';
 import { windowRoot } from './ledger-verify.ts';
 
-export const EPOCH = '1970-01-01T00:00:00.000Z';
 /** Records younger than this are left to the next checkpoint, so none still in flight is missed. */
 export const SETTLE_MS = 30_000;
 
@@ -43,7 +43,7 @@ export function createCheckpointService(deps: AppDeps) {
     const createdAt = nowIso();
     const signature = await deps.signer.sign(
       {
-        type: 'assent.ledger.checkpoint',
+        type: CHECKPOINT_TYPE,
         workspaceId,
         from,
         to,

@@ -5,7 +5,8 @@ export type ProblemKind =
   | 'missing_tail'
   | 'unknown_subject'
   | 'checkpoint_mismatch'
-  | 'checkpoint_signature';
+  | 'checkpoint_signature'
+  | 'checkpoint_gap';
 
 export interface LedgerProblem {
   kind: ProblemKind;

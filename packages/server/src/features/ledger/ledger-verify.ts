@@ -4,6 +4,7 @@ import { SqliteAdapter, sql } from 'kysely';
 import type { Signer } from '../../crypto/signer.ts';
 import type { Executor } from '../../db/transaction.ts';
 import { toLedgerFields } from '../consents/consent-store.ts';
+import { CHECKPOINT_TYPE, EPOCH } from './checkpoint-claims.ts';
 import {
   type ChainHead,
   type ChainsReport,
@@ -195,12 +196,27 @@ async function verifyCheckpoints(
   let q = db.selectFrom('checkpoints').selectAll();
   if (workspaceId) q = q.where('workspace_id', '=', workspaceId);
   const checkpoints = await q.orderBy('workspace_id').orderBy('from_at').execute();
+  // each workspace's checkpoints tile time from the epoch: one deleted, with the records it
+  // covered, leaves a hole between its neighbours
+  let previous: { workspaceId: string; to: string } | null = null;
   for (const cp of checkpoints) {
+    const from = previous?.workspaceId === cp.workspace_id ? previous.to : EPOCH;
+    if (cp.from_at !== from) {
+      report({
+        kind: 'checkpoint_gap',
+        checkpointId: cp.id,
+        detail: `no checkpoint covers the records recorded from ${from} to ${cp.from_at}: a checkpoint was deleted`,
+      });
+    }
+    previous = { workspaceId: cp.workspace_id, to: cp.to_at };
     try {
       const signed = (await signer.verify(cp.signature)) as Record<string, unknown>;
       if (
+        signed.type !== CHECKPOINT_TYPE ||
+        signed.workspaceId !== cp.workspace_id ||
         signed.merkleRoot !== cp.merkle_root ||
         signed.records !== Number(cp.record_count) ||
+        signed.from !== cp.from_at ||
         signed.to !== cp.to_at
       ) {
         throw new Error('signed payload differs');
@@ -209,7 +225,7 @@ async function verifyCheckpoints(
       report({
         kind: 'checkpoint_signature',
         checkpointId: cp.id,
-        detail: 'the checkpoint signature does not verify',
+        detail: 'the checkpoint signature does not verify, or it signs another workspace or window',
       });
     }
     const { root, count } = await windowRoot(db, cp.workspace_id, cp.from_at, cp.to_at);

@@ -151,6 +151,55 @@ describe.each(testDatabases())('ledger verification on %s', (kind) => {
     expect(list.items[0]).toMatchObject({ id: cp?.id, records: 9 });
   });
 
+  it('catches a checkpoint deleted together with the records it covered', async () => {
+    const { ws, verify } = await ledger('holed');
+    const workspaceId = (
+      await db()
+        .selectFrom('workspaces')
+        .select('id')
+        .where('key', '=', `holed-${kind}`)
+        .executeTakeFirstOrThrow()
+    ).id;
+    const checkpoints = createCheckpointService(s.deps);
+    /** Checkpoints what is recorded so far; later records fall in the next window. */
+    const checkpoint = async () => {
+      const cp = await checkpoints.create(workspaceId, new Date(Date.now() + 1).toISOString());
+      await new Promise((r) => setTimeout(r, 5));
+      return cp;
+    };
+    const recordFor = async (person: string) => {
+      const res = await s.call({
+        method: 'POST',
+        url: '/v1/consents',
+        key: ws.adminKey,
+        payload: {
+          subject: { identifiers: [{ type: 'email', value: `${person}@example.com` }] },
+          decisions: [{ target: { type: 'channel', key: 'email' }, state: 'granted' }],
+          source: 'api',
+        },
+      });
+      expect(res.statusCode).toBe(201);
+      return res.json() as { subjectId: string; records: { id: string }[] };
+    };
+    await checkpoint();
+    const dan = await recordFor('dan');
+    const middle = await checkpoint();
+    await recordFor('eve');
+    const last = await checkpoint();
+    expect(await verify()).toMatchObject({ ok: true, records: 11, checkpoints: 3 });
+    // Dan's record, his chain head and the checkpoint that signed it: every chain still verifies
+    await db().deleteFrom('consent_records').where('id', '=', dan.records[0].id).execute();
+    await db()
+      .updateTable('subjects')
+      .set({ ledger_seq: 0, ledger_head: null })
+      .where('id', '=', dan.subjectId)
+      .execute();
+    await db().deleteFrom('checkpoints').where('id', '=', middle!.id).execute();
+    const report = await verify();
+    expect(report.ok).toBe(false);
+    expect(report.firstProblem).toMatchObject({ kind: 'checkpoint_gap', checkpointId: last!.id });
+  });
+
   it("verifies one workspace without seeing another's records", async () => {
     const a = await ledger('iso-a');
     const b = await ledger('iso-b');

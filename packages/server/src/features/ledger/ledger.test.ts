@@ -42,6 +42,14 @@ describe.each(testDatabases())('ledger verification on %s', (kind) => {
     return { ws, subjects, verify };
   }
   const db = () => s.deps.db.kysely;
+  const workspaceIdOf = async (name: string) =>
+    (
+      await db()
+        .selectFrom('workspaces')
+        .select('id')
+        .where('key', '=', `${name}-${kind}`)
+        .executeTakeFirstOrThrow()
+    ).id;
 
   it('verifies an untouched ledger', async () => {
     const { verify } = await ledger('clean');
@@ -106,13 +114,7 @@ describe.each(testDatabases())('ledger verification on %s', (kind) => {
 
   it('catches a rewritten chain through the signed checkpoint', async () => {
     const { ws, subjects, verify } = await ledger('rechained');
-    const workspaceId = (
-      await db()
-        .selectFrom('workspaces')
-        .select('id')
-        .where('key', '=', `rechained-${kind}`)
-        .executeTakeFirstOrThrow()
-    ).id;
+    const workspaceId = await workspaceIdOf('rechained');
     const cp = await createCheckpointService(s.deps).create(
       workspaceId,
       new Date(Date.now() + 1000).toISOString(),
@@ -153,13 +155,7 @@ describe.each(testDatabases())('ledger verification on %s', (kind) => {
 
   it('catches a checkpoint deleted together with the records it covered', async () => {
     const { ws, verify } = await ledger('holed');
-    const workspaceId = (
-      await db()
-        .selectFrom('workspaces')
-        .select('id')
-        .where('key', '=', `holed-${kind}`)
-        .executeTakeFirstOrThrow()
-    ).id;
+    const workspaceId = await workspaceIdOf('holed');
     const checkpoints = createCheckpointService(s.deps);
     /** Checkpoints what is recorded so far; later records fall in the next window. */
     const checkpoint = async () => {

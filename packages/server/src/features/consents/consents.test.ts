@@ -142,6 +142,21 @@ describe.each(testDatabases())('the consent ledger on %s', (kind) => {
       [{ ...emailOptIn('x@example.com'), decisions: 'granted' }, 400],
       [{ ...emailOptIn('x@example.com'), source: 42 }, 400],
       [{ ...emailOptIn('x@example.com'), occurredAt: 'yesterday' }, 400],
+      [{ ...emailOptIn('x@example.com'), occurredAt: '2026-11-22T10:00:00+02' }, 400],
+      [{ ...emailOptIn('x@example.com'), occurredAt: '2026-06-30T23:59:60Z' }, 400],
+      [
+        {
+          ...emailOptIn('x@example.com'),
+          decisions: [
+            {
+              target: { type: 'channel', key: 'email' },
+              state: 'granted',
+              expiresAt: '2027-06-30T23:59:60Z',
+            },
+          ],
+        },
+        400,
+      ],
       [{ ...emailOptIn('x@example.com'), occurredAt: '2999-01-01T00:00:00Z' }, 422],
       [
         {

@@ -33,12 +33,18 @@ export function normalizeIdentifier(
       `Unknown identifier type "${type}"; use one of ${identifierTypes.join(', ')} or external:<system>`,
     );
   }
-  if (raw.length === 0 || raw.length > 320) {
-    throw new AssentError('invalid_identifier', `The ${type} identifier must be 1 to 320 characters`);
+  const tooLong = (v: string) => v.length === 0 || v.length > 320 || v.includes('\u0000');
+  if (tooLong(raw)) {
+    throw new AssentError(
+      'invalid_identifier',
+      `The ${type} identifier must be 1 to 320 characters, with no U+0000`,
+    );
   }
   if (type === 'email') {
+    // lower-casing can lengthen a string ("İ" becomes two code units): the limit holds for what is stored
     const value = raw.toLowerCase();
-    if (!EMAIL.test(value)) throw new AssentError('invalid_identifier', 'The email address is not valid');
+    if (tooLong(value) || !EMAIL.test(value))
+      throw new AssentError('invalid_identifier', 'The email address is not valid');
     return { type, value };
   }
   if (type === 'phone') {

@@ -28,6 +28,17 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_VALIDATION: 'validation_failed',
 };
 
+/**
+ * PostgreSQL refusing a value the schemas let through (SQLite stores these): the request is at
+ * fault, and its statement or transaction wrote nothing.
+ */
+const postgresDataErrors: Record<string, string> = {
+  '22021': 'A text value holds a character the database cannot store (such as U+0000)',
+  '22P05': 'A text value holds a character the database cannot store (such as U+0000)',
+  '22001': 'A value is longer than its field allows',
+  '22003': 'A number is out of range',
+};
+
 /** Maps any thrown error to a problem; unknown errors become a 500 that says nothing internal. */
 export function problemFromError(err: unknown): { problem: Problem; internal: boolean } {
   if (err instanceof AssentError)
@@ -48,6 +59,9 @@ export function problemFromError(err: unknown): { problem: Problem; internal: bo
   }
   const mapped = fe?.code ? fastifyCodes[fe.code] : undefined;
   if (mapped) return { problem: toProblem(mapped, fe.message), internal: false };
+  const dataError = typeof fe?.code === 'string' ? postgresDataErrors[fe.code] : undefined;
+  if (dataError && 'severity' in fe)
+    return { problem: toProblem('unprocessable', dataError), internal: false };
   if (err instanceof SyntaxError)
     return { problem: toProblem('bad_request', 'The body is not valid JSON'), internal: false };
   if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {

@@ -88,6 +88,18 @@ describe.each(testDatabases())('catalog on %s', (kind) => {
     ).toBe(201);
   });
 
+  it('answers a text PostgreSQL cannot store with 422, not 500', async () => {
+    const res = await post('/v1/brands', { key: 'nul-name', name: 'Acme\u0000 Ltd' });
+    // SQLite keeps the character; PostgreSQL refuses it and the statement writes nothing
+    expect(res.statusCode).toBe(kind === 'postgres' ? 422 : 201);
+    if (kind === 'postgres') {
+      expect(res.json()).toMatchObject({ code: 'unprocessable', detail: expect.stringContaining('U+0000') });
+      expect((await get('/v1/brands')).json().items.map((i: { key: string }) => i.key)).not.toContain(
+        'nul-name',
+      );
+    }
+  });
+
   it('checks that a property names a live brand, and indexes it', async () => {
     const none = await post('/v1/properties', { key: 'p1', name: 'P', brandKey: 'nope', type: 'web' });
     expect(none.statusCode).toBe(422);

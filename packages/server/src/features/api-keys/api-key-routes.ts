@@ -76,7 +76,12 @@ export function registerApiKeyRoutes(app: HttpApp, deps: AppDeps) {
     async (req) => {
       const a = actorOf(req);
       const key = await deps.db.write(async (trx) => {
-        const k = await keys.revoke(trx, a.workspaceId, req.params.id);
+        const found = await keys.find(trx, a.workspaceId, req.params.id);
+        // as for creating one: an admin must not lock the operator out
+        if (found?.role === 'owner' && req.auth?.role !== 'owner') {
+          throw new AssentError('forbidden', 'Only an owner key may revoke an owner key');
+        }
+        const k = found && (await keys.revoke(trx, a.workspaceId, req.params.id));
         if (k) await audit(trx, auditEntry(a, 'api_key.revoke', 'api_key', k.id));
         return k;
       });

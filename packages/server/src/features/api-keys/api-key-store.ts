@@ -18,6 +18,15 @@ export const hashSecret = (secret: string) => createHash('sha256').update(secret
 /** A new random secret: 256 bits, URL-safe, recognisable by its prefix. */
 export const generateSecret = () => `assent_sk_${randomBytes(32).toString('base64url')}`;
 
+/**
+ * What lists show to tell keys apart: the start of a generated secret (4 of its 43 random
+ * characters), and for a secret the operator chose (a bootstrap key) a fingerprint of its hash
+ * instead, which tells nothing of the secret.
+ */
+const GENERATED = /^assent_sk_[A-Za-z0-9_-]{43}$/;
+const prefixOf = (secret: string) =>
+  GENERATED.test(secret) ? secret.slice(0, 14) : `sha256:${hashSecret(secret).slice(0, 8)}`;
+
 const toApiKey = (r: {
   id: string;
   workspace_id: string;
@@ -49,7 +58,7 @@ export function createApiKeyStore(db: Executor) {
         workspace_id: input.workspaceId,
         name: input.name,
         role: input.role,
-        prefix: secret.slice(0, 14),
+        prefix: prefixOf(secret),
         secret_hash: hashSecret(secret),
         created_at: nowIso(),
         revoked_at: null,
@@ -72,6 +81,15 @@ export function createApiKeyStore(db: Executor) {
       const rows = await q.orderBy('id').limit(opts.limit).execute();
       return rows.map(toApiKey);
     },
+    async find(exec: Executor, workspaceId: string, id: string): Promise<ApiKey | null> {
+      const row = await exec
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row ? toApiKey(row) : null;
+    },
     async revoke(exec: Executor, workspaceId: string, id: string): Promise<ApiKey | null> {
       await exec
         .updateTable('api_keys')
@@ -80,13 +98,7 @@ export function createApiKeyStore(db: Executor) {
         .where('id', '=', id)
         .where('revoked_at', 'is', null)
         .execute();
-      const row = await exec
-        .selectFrom('api_keys')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
-        .where('id', '=', id)
-        .executeTakeFirst();
-      return row ? toApiKey(row) : null;
+      return this.find(exec, workspaceId, id);
     },
     async count(): Promise<number> {
       const r = await db

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabases } from '../../../test/support/test-database.ts';
-import { startTestServer, type TestServer } from '../../../test/support/test-server.ts';
+import { OWNER_KEY, startTestServer, type TestServer } from '../../../test/support/test-server.ts';
 
 describe.each(testDatabases())('workspaces and keys on %s', (kind) => {
   let s: TestServer;
@@ -84,6 +84,20 @@ describe.each(testDatabases())('workspaces and keys on %s', (kind) => {
       payload: { name: 'y', role: 'viewer' },
     });
     expect(after.statusCode).toBe(401);
+  });
+
+  it('lets only an owner revoke an owner key, and lists a chosen secret by a fingerprint only', async () => {
+    const admin = await s.keyFor('admin');
+    const keys = (await s.call({ method: 'GET', url: '/v1/api-keys', key: admin })).json().items;
+    const owner = keys.find((k: { role: string }) => k.role === 'owner');
+    // the test's bootstrap key is chosen, not generated: nothing of it shows
+    expect(owner.prefix).toMatch(/^sha256:[0-9a-f]{8}$/);
+    expect(OWNER_KEY.startsWith(owner.prefix)).toBe(false);
+    const byAdmin = await s.call({ method: 'DELETE', url: `/v1/api-keys/${owner.id}`, key: admin });
+    expect(byAdmin.statusCode).toBe(403);
+    expect((await s.call({ method: 'GET', url: '/v1/workspaces' })).statusCode).toBe(200);
+    const generated = keys.find((k: { role: string }) => k.role === 'admin');
+    expect(generated.prefix).toMatch(/^assent_sk_.{4}$/);
   });
 
   it("answers 404 for another workspace's key", async () => {

@@ -54,8 +54,10 @@ export function registerAuth(app: FastifyInstance, keys: ApiKeyStore) {
   app.decorateRequest('auth', null);
   app.decorate('forgetApiKeys', () => cache.clear());
 
-  // a callback hook: a cached key (the usual case) is admitted without a promise or a turn
-  app.addHook('preHandler', (req: FastifyRequest, _reply, done) => {
+  // Before the body is read or validated: a caller without a valid key learns nothing of the
+  // schemas and costs no parsing. A callback hook: a cached key (the usual case) is admitted
+  // without a promise or a turn.
+  app.addHook('onRequest', (req: FastifyRequest, _reply, done) => {
     if (req.is404 || (!req.url.startsWith('/v1/') && req.url !== '/v1')) return done();
     try {
       const header = req.headers.authorization;

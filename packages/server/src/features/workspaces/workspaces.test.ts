@@ -25,6 +25,13 @@ describe.each(testDatabases())('workspaces and keys on %s', (kind) => {
     expect(bad.statusCode).toBe(401);
   });
 
+  it('checks the key before the body: no schema errors for a caller without the right key', async () => {
+    const invalid = { method: 'POST' as const, url: '/v1/consents', payload: { nonsense: true } };
+    expect((await s.call({ ...invalid, key: null })).statusCode).toBe(401);
+    expect((await s.call({ ...invalid, key: await s.keyFor('viewer') })).statusCode).toBe(403);
+    expect((await s.call(invalid)).statusCode).toBe(400);
+  });
+
   it('lets the owner create workspaces and keys, shown once and stored hashed', async () => {
     const ws = await s.newWorkspace('acme-group');
     const list = await s.call({ method: 'GET', url: '/v1/api-keys', key: ws.adminKey });

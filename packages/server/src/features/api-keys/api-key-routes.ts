@@ -5,7 +5,7 @@ import type { HttpApp } from '../../http/app.ts';
 import { actorOf, auditEntry } from '../../http/context.ts';
 import { decodeCursor, PageQuery, pageOf, toPage } from '../../http/pagination.ts';
 import { audit } from '../audit/audit-log.ts';
-import { ApiKeyView, CreatedApiKey, NewApiKey } from '../workspaces/workspace-routes.ts';
+import { ApiKeyView, CreatedApiKey, NewApiKey, NO_IDEMPOTENCY } from '../workspaces/workspace-routes.ts';
 import { createApiKeyStore } from './api-key-store.ts';
 
 export function registerApiKeyRoutes(app: HttpApp, deps: AppDeps) {
@@ -44,6 +44,7 @@ export function registerApiKeyRoutes(app: HttpApp, deps: AppDeps) {
       schema: {
         tags: ['workspaces'],
         summary: 'Create an API key in this workspace; the secret is shown once',
+        description: NO_IDEMPOTENCY,
         body: NewApiKey,
         response: { 201: CreatedApiKey },
       },

@@ -30,6 +30,10 @@ export const ApiKeyView = Type.Object({
   createdAt: Type.String(),
   revokedAt: Type.Union([Type.String(), Type.Null()]),
 });
+/** Why key creation takes no Idempotency-Key: a replay would need the secret, which is never stored. */
+export const NO_IDEMPOTENCY =
+  'Takes no `Idempotency-Key`: a replayed answer would have to hold the secret, and only its hash is ever stored. If a retry made a second key, revoke the one you do not use.';
+
 export const NewApiKey = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
@@ -111,6 +115,7 @@ export function registerWorkspaceRoutes(app: HttpApp, deps: AppDeps) {
       schema: {
         tags: ['workspaces'],
         summary: 'Create an API key in any workspace (owner); the secret is shown once',
+        description: NO_IDEMPOTENCY,
         params: Type.Object({ id: Type.String() }),
         body: NewApiKey,
         response: { 201: CreatedApiKey },

@@ -42,6 +42,8 @@ export function registerSubjectRoutes(app: HttpApp, deps: AppDeps) {
       const identifiers = normalizeAll(req.body.identifiers);
       const out = await idempotent(deps.db, idempotencyScope(req, 'subjects.upsert'), async (trx) => {
         const r = await subjects.upsert(trx, a, identifiers, req.body.attributes);
+        // an existing person's identifiers and attributes go back to the caller: a read
+        if (!r.created) await audit(trx, auditEntry(a, 'subject.read', 'subject', r.subjectId));
         return {
           status: r.created ? 201 : 200,
           body: await subjects.store.require(a.workspaceId, r.subjectId, trx),
@@ -133,6 +135,7 @@ export function registerSubjectRoutes(app: HttpApp, deps: AppDeps) {
           await emit(trx, a.workspaceId, 'subject.updated', { subjectId: s.id });
           await audit(trx, auditEntry(a, 'subject.link', 'subject', s.id));
         }
+        await audit(trx, auditEntry(a, 'subject.read', 'subject', s.id));
         return subjects.store.require(a.workspaceId, s.id, trx);
       });
     },

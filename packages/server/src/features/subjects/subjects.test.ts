@@ -157,6 +157,21 @@ describe.each(testDatabases())('subjects on %s', (kind) => {
       .execute();
     expect(rows.map((r) => r.action)).toEqual(expect.arrayContaining(['subject.create', 'subject.read']));
     expect(rows.find((r) => r.action === 'subject.read')?.request_id).toBe('req-audit-12345');
+    // upserting a person who exists answers with their data: that is a read too
+    const again = await s.call({
+      method: 'POST',
+      url: '/v1/subjects',
+      payload: { identifiers: [{ type: 'email', value: 'audited@example.com' }] },
+      headers: { 'x-request-id': 'req-audit-upsert' },
+    });
+    expect(again.statusCode).toBe(200);
+    const reads = await s.deps.db.kysely
+      .selectFrom('audit_log')
+      .select('action')
+      .where('target_id', '=', subject.id)
+      .where('request_id', '=', 'req-audit-upsert')
+      .execute();
+    expect(reads.map((r) => r.action)).toEqual(['subject.read']);
   });
 });
 

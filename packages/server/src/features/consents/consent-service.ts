@@ -245,9 +245,19 @@ export function createConsentService(deps: AppDeps) {
    * combined (the survivor's win), both states are rebuilt. Both must be live subjects.
    */
   async function mergeSubjects(trx: Executor, actor: Actor, intoId: string, fromId: string) {
-    const into = await subjects.store.require(actor.workspaceId, intoId, trx);
-    const from = await subjects.store.require(actor.workspaceId, fromId, trx);
-    if (into.id === from.id) throw new AssentError('unprocessable', 'A subject cannot be merged into itself');
+    const ws = actor.workspaceId;
+    const found = [
+      await subjects.store.require(ws, intoId, trx),
+      await subjects.store.require(ws, fromId, trx),
+    ];
+    if (found[0].id === found[1].id)
+      throw new AssentError('unprocessable', 'A subject cannot be merged into itself');
+    // Both rows locked (in id order: two merges of one pair cannot deadlock), then read again: of
+    // two merges that share a subject (A<-B and B<-C, or A<-B and B<-A) the second waits for the
+    // first and then finds its subject merged, instead of leaving a chain or a cycle of merges.
+    for (const id of found.map((f) => f.id).sort()) await lockHead(trx, ws, id);
+    const into = await subjects.store.require(ws, intoId, trx);
+    const from = await subjects.store.require(ws, fromId, trx);
     if (into.mergedInto || from.mergedInto)
       throw new AssentError('conflict', 'One of the subjects was already merged');
     await subjects.store.merge(trx, actor.workspaceId, into.id, from.id);

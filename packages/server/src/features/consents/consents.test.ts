@@ -452,6 +452,34 @@ describe.skipIf(!testDatabases().includes('postgres'))('writes racing others on 
     expect(verify).toMatchObject({ ok: true });
   });
 
+  it('refuses the second of two merges that share a subject, once the first commits', async () => {
+    const ids: string[] = [];
+    for (const who of ['chain-a', 'chain-b', 'chain-c'])
+      ids.push((await write(`${who}@example.com`, 'granted')).json().subjectId);
+    const actor = { workspaceId: s.workspaceId, actor: 'test', requestId: 'merge-race' };
+    let second: Promise<{ statusCode: number }> | undefined;
+    await s.deps.db.kysely.transaction().execute(async (trx) => {
+      await createConsentService(s.deps).mergeSubjects(trx, actor, ids[0], ids[1]);
+      // B <- C while A <- B is not committed: it must wait for B, then see it merged
+      second = s.call({ method: 'POST', url: `/v1/subjects/${ids[1]}/merge`, payload: { from: ids[2] } });
+      await lockWaiter();
+    });
+    expect((await second!).statusCode).toBe(409);
+    const rows = await s.deps.db.kysely
+      .selectFrom('subjects')
+      .select(['id', 'merged_into'])
+      .where('id', 'in', ids)
+      .execute();
+    const mergedInto = Object.fromEntries(rows.map((r) => [r.id, r.merged_into]));
+    expect(mergedInto).toEqual({ [ids[0]]: null, [ids[1]]: ids[0], [ids[2]]: null });
+    const check = await s.call({
+      method: 'POST',
+      url: '/v1/check',
+      payload: { subject: { identifier: { type: 'email', value: 'chain-c@example.com' } }, channel: 'email' },
+    });
+    expect(check.json()).toMatchObject({ allowed: true });
+  });
+
   it('goes to the survivor when the merge commits while the write waits for the chain head', async () => {
     const into = (await write('race-into@example.com', 'granted')).json().subjectId;
     const from = (await write('race-from@example.com', 'granted')).json().subjectId;

@@ -53,9 +53,8 @@ export function createConsentService(deps: AppDeps) {
    */
   async function write(trx: Executor, actor: Actor, input: RecordConsents, mode: WriteMode) {
     const optimistic = mode === 'optimistic';
-    const recordedAt = nowIso();
-    const occurredAt = input.occurredAt ? new Date(input.occurredAt).toISOString() : recordedAt;
-    if (Date.parse(occurredAt) > Date.now() + FUTURE_SKEW_MS) {
+    const givenOccurredAt = input.occurredAt ? new Date(input.occurredAt).toISOString() : null;
+    if (givenOccurredAt && Date.parse(givenOccurredAt) > Date.now() + FUTURE_SKEW_MS) {
       throw new AssentError('unprocessable', 'occurredAt is in the future', [
         { pointer: '/occurredAt', detail: 'in the future' },
       ]);
@@ -125,6 +124,10 @@ export function createConsentService(deps: AppDeps) {
       subjectId = head.merged_into;
       head = await lockHead(trx, actor.workspaceId, subjectId);
     }
+    // taken once the head is held, not when the request came in: a write that waited for a lock
+    // still lands after every checkpoint that closed meanwhile (they leave the last 30 s out)
+    const recordedAt = nowIso();
+    const occurredAt = givenOccurredAt ?? recordedAt;
     const fromSeq = Number(head.ledger_seq);
     let seq = fromSeq;
     let prevHash = head.ledger_head;

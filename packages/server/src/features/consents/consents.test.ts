@@ -452,6 +452,26 @@ describe.skipIf(!testDatabases().includes('postgres'))('writes racing others on 
     expect(verify).toMatchObject({ ok: true });
   });
 
+  it('verifies a range of chains in one snapshot while writes commit', async () => {
+    const id = (await write('snapshot@example.com', 'granted')).json().subjectId;
+    const actor = { workspaceId: s.workspaceId, actor: 'test', requestId: 'snapshot' };
+    let verifying: Promise<{ json(): { ok: boolean } }> | undefined;
+    await s.deps.db.kysely.transaction().execute(async (trx) => {
+      // verify reads the chain heads, then waits here to read the records...
+      await sql`lock table consent_records in access exclusive mode`.execute(trx);
+      verifying = s.call({ method: 'GET', url: '/v1/ledger/verify' });
+      await lockWaiter();
+      // ...while a write appends a record and moves the head, and commits
+      await createConsentService(s.deps).record(trx, actor, {
+        subject: { id },
+        decisions: [{ target: { type: 'channel', key: 'email' }, state: 'withdrawn' }],
+        source: 'api',
+      } as never);
+    });
+    expect((await verifying!).json()).toMatchObject({ ok: true, firstProblem: null });
+    expect((await s.call({ method: 'GET', url: '/v1/ledger/verify' })).json()).toMatchObject({ ok: true });
+  });
+
   it('refuses the second of two merges that share a subject, once the first commits', async () => {
     const ids: string[] = [];
     for (const who of ['chain-a', 'chain-b', 'chain-c'])

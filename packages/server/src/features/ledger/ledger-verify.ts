@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { createMerkleAccumulator, hashStoredRecord } from '@assent/core';
-import { SqliteAdapter, sql } from 'kysely';
+import { PostgresAdapter, SqliteAdapter, sql } from 'kysely';
 import type { Signer } from '../../crypto/signer.ts';
 import type { Executor } from '../../db/transaction.ts';
 import { toLedgerFields } from '../consents/consent-store.ts';
@@ -86,7 +86,9 @@ export async function verifyChains(
   const reader = file && opts.threads !== 'only' ? tryOpenReader(file, workspaceId) : null;
   if (!file || reader === undefined) {
     const reports: ChainsReport[] = [];
-    for await (const range of ranges) reports.push(await verifyRange(db, opts.workspaceId, range, progress));
+    for await (const range of ranges) {
+      reports.push(await inSnapshot(db, (exec) => verifyRange(exec, opts.workspaceId, range, progress)));
+    }
     return mergeReports(reports);
   }
   try {
@@ -102,6 +104,16 @@ export async function verifyChains(
   } finally {
     reader?.close();
   }
+}
+
+/**
+ * On PostgreSQL a range's chain heads and records are read in one snapshot (a read-only
+ * repeatable-read transaction): a record committed between the two reads would otherwise look
+ * like a chain longer than its head. SQLite reads them on one connection that no one else writes.
+ */
+function inSnapshot<T>(db: Executor, run: (exec: Executor) => Promise<T>): Promise<T> {
+  if (db.isTransaction || !(db.getExecutor().adapter instanceof PostgresAdapter)) return run(db);
+  return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(run);
 }
 
 /** undefined when the file cannot be opened read-only (permissions): Kysely can still read it. */

@@ -34,6 +34,6 @@ export {
   normalizeIdentifier,
   parseIdentifierRef,
 } from './identifiers.ts';
-export { truncateIp } from './ip.ts';
+export { rateLimitKey, truncateIp } from './ip.ts';
 export { createMerkleAccumulator, hashRecord, hashStoredRecord, merkleRoot } from './ledger-hash.ts';
 export * from './types.ts';

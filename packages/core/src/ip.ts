@@ -43,3 +43,21 @@ export function truncateIp(ip: string): string | null {
   }
   return null;
 }
+
+/**
+ * What a rate limit counts by: an IPv4 address (also one a dual-stack socket reports as
+ * `::ffff:a.b.c.d`), or an IPv6 /64, the block one host or household usually holds.
+ */
+export function rateLimitKey(ip: string): string {
+  const clean = ip.trim().replace(/^\[|\]$/g, '');
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(clean);
+  if (mapped) return mapped[1];
+  if (isIP(clean) !== 6) return clean;
+  const groups = expandIpv6(clean.split('%')[0]);
+  return groups
+    ? `${groups
+        .slice(0, 4)
+        .map((g) => g.toString(16))
+        .join(':')}::/64`
+    : clean;
+}

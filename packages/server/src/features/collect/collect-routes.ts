@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AssentError, truncateIp } from '@assent/core';
+import { AssentError, rateLimitKey } from '@assent/core';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app-deps.ts';
@@ -27,8 +27,6 @@ declare module 'fastify' {
 const CACHE_MS = 2_000;
 const PUBLISHABLE_KEY = /^pk_[A-Za-z0-9]{24}$/;
 
-/** One budget per IPv4 address, and per /48 for IPv6 (one host can hold a whole /64). */
-const clientKey = (ip: string) => (ip.includes(':') ? (truncateIp(ip) ?? ip) : ip);
 const CONFIG_MAX_AGE = 60;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
@@ -83,7 +81,7 @@ export function registerCollectRoutes(app: HttpApp, deps: AppDeps) {
       if (!key) return;
       // limited before any lookup, so made-up keys cost the database nothing either
       const limiter = req.method === 'POST' ? writes : reads;
-      if (req.method !== 'OPTIONS' && !limiter.take(`${clientKey(req.ip)}|${key}`)) {
+      if (req.method !== 'OPTIONS' && !limiter.take(`${rateLimitKey(req.ip)}|${key}`)) {
         reply.header('retry-after', String(limiter.retryAfter()));
         throw new AssentError(
           'rate_limited',

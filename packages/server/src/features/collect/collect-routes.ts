@@ -102,6 +102,9 @@ export function registerCollectRoutes(app: HttpApp, deps: AppDeps) {
         reply.header('access-control-allow-origin', origin);
         return;
       }
+      // A beacon from a page whose Referrer-Policy is no-referrer (or same-origin) is sent with
+      // Origin: null. Counts are no boundary worth losing them for: any client can claim an Origin.
+      if (origin === 'null' && req.method === 'POST' && req.routeOptions.url === '/c/:key/events') return;
       // a script tag or a crawler sends no Origin, and neither does an app; every call from a web page does
       const readOnly = req.method === 'GET' || req.method === 'HEAD';
       if (origin === undefined && (readOnly || cp.property.type !== 'web')) return;

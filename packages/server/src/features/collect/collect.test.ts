@@ -246,6 +246,13 @@ describe.each(testDatabases())('the Collect API on %s', (kind) => {
     }
     const noOrigin = await s.call({ method: 'POST', url: `/c/${pk}/consents`, key: null, payload: choice() });
     expect(noOrigin.statusCode).toBe(403);
+    // a beacon from a page with Referrer-Policy: no-referrer says Origin: null; it is still counted
+    const beacon = await collect('POST', 'events', {
+      payload: { type: 'shown' },
+      headers: { origin: 'null', 'content-type': 'text/plain;charset=UTF-8' },
+    });
+    expect(beacon.statusCode).toBe(204);
+    expect(beacon.headers['access-control-allow-origin']).toBeUndefined();
     const unknown = await s.call({
       method: 'GET',
       url: '/c/pk_unknown/config',

@@ -155,6 +155,7 @@ export function createCollectService(deps: AppDeps) {
           occurredAt: occurredAt(body.decidedAt),
           evidence: {
             noticeVersionId: version.id,
+            noticeContentHash: version.contentHash,
             language: body.language,
             uiVariant: cp.settings.variant,
             interaction: body.interaction,

@@ -137,6 +137,31 @@ describe.each(testDatabases())('the Collect API on %s', (kind) => {
       userAgent: 'Mozilla/5.0 (test)',
       uiVariant: 'default',
     });
+    // the text shown is proved by its hash, inside the record's own hash
+    const shown = await s.deps.db.kysely
+      .selectFrom('notice_versions')
+      .select('content_hash')
+      .where('id', '=', config.languages.fr.noticeVersionId)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(records[0].evidence).noticeContentHash).toBe(shown.content_hash);
+    // the same through the API: the version is looked up in the caller's workspace
+    const viaApi = await s.call({
+      method: 'POST',
+      url: '/v1/consents',
+      payload: {
+        subject: { identifiers: [{ type: 'email', value: 'shown-notice@example.com' }] },
+        decisions: [{ target: { type: 'purpose', key: 'analytics' }, state: 'granted' }],
+        source: 'form',
+        evidence: { noticeVersionId: config.languages.fr.noticeVersionId },
+      },
+    });
+    expect(viaApi.statusCode).toBe(201);
+    const stored = await s.deps.db.kysely
+      .selectFrom('consent_records')
+      .select('evidence')
+      .where('id', '=', viaApi.json().records[0].id)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(stored.evidence).noticeContentHash).toBe(shown.content_hash);
   });
 
   it('honours the Sec-GPC header as the GPC signal', async () => {

@@ -1,5 +1,6 @@
 import {
   AssentError,
+  type ConsentEvidence,
   channels,
   hashRecord,
   type LedgerRecord,
@@ -15,6 +16,7 @@ import type { Actor } from '../../http/context.ts';
 import { auditEntry } from '../../http/context.ts';
 import { newId, nowIso } from '../../shared/ids.ts';
 import { audit, auditQuery } from '../audit/audit-log.ts';
+import { createNoticeVersionStore } from '../catalog/notice-version-store.ts';
 import { emit, emitQuery } from '../outbox/outbox.ts';
 import { createSubjectService } from '../subjects/subject-service.ts';
 import { createCatalogLookup, type WantedObject } from './catalog-lookup.ts';
@@ -34,6 +36,9 @@ import {
 /** An optimistic write (`recordNow`) that must be made again in a transaction; it wrote nothing. */
 class NeedsTransaction extends Error {}
 
+/** A request's decisions; the server's own callers may also give the shown notice's content hash. */
+export type RecordInput = Omit<RecordConsents, 'evidence'> & { evidence?: ConsentEvidence };
+
 /** In a transaction that locks the chain head, or (PostgreSQL, `recordNow`) one guarded statement. */
 type WriteMode = 'transaction' | 'optimistic';
 
@@ -51,7 +56,7 @@ export function createConsentService(deps: AppDeps) {
    * written. `trx` is a transaction, or in the `optimistic` mode (PostgreSQL) the database itself:
    * see `recordNow`.
    */
-  async function write(trx: Executor, actor: Actor, input: RecordConsents, mode: WriteMode) {
+  async function write(trx: Executor, actor: Actor, input: RecordInput, mode: WriteMode) {
     const optimistic = mode === 'optimistic';
     const givenOccurredAt = input.occurredAt ? new Date(input.occurredAt).toISOString() : null;
     if (givenOccurredAt && Date.parse(givenOccurredAt) > Date.now() + FUTURE_SKEW_MS) {
@@ -108,6 +113,17 @@ export function createConsentService(deps: AppDeps) {
         ]);
       }
       evidence.ipAddress = truncated;
+    }
+    // the notice version shown must be one of this workspace's, and its content hash goes into the
+    // record (and so into its hash): editing the stored text later breaks the proof
+    if (evidence.noticeVersionId && !evidence.noticeContentHash) {
+      const shown = await createNoticeVersionStore(trx).byId(actor.workspaceId, evidence.noticeVersionId);
+      if (!shown) {
+        throw new AssentError('unprocessable', 'evidence.noticeVersionId is not a notice version', [
+          { pointer: '/evidence/noticeVersionId', detail: 'no such notice version in this workspace' },
+        ]);
+      }
+      evidence.noticeContentHash = shown.contentHash;
     }
 
     // lock the subject's chain head: concurrent writers for one subject queue here, others do not
@@ -207,7 +223,7 @@ export function createConsentService(deps: AppDeps) {
    * trips instead of five. When that fails nothing was written, and it is done again in a
    * transaction that locks the head. SQLite writes in a group commit (`Db.write`).
    */
-  async function recordNow(actor: Actor, input: RecordConsents) {
+  async function recordNow(actor: Actor, input: RecordInput) {
     // attributes to set change the subject: only a transaction does that
     const setsAttributes =
       'identifiers' in input.subject && Object.keys(input.subject.attributes ?? {}).length > 0;
@@ -222,8 +238,7 @@ export function createConsentService(deps: AppDeps) {
   }
 
   /** Records the decisions inside the caller's transaction `trx`. */
-  const record = (trx: Executor, actor: Actor, input: RecordConsents) =>
-    write(trx, actor, input, 'transaction');
+  const record = (trx: Executor, actor: Actor, input: RecordInput) => write(trx, actor, input, 'transaction');
 
   /** Recomputes a subject's current state from its whole history (after a merge). */
   async function rebuildState(trx: Executor, workspaceId: string, subjectId: string) {

@@ -174,6 +174,8 @@ describe.each(testDatabases())('the consent ledger on %s', (kind) => {
       ],
       [{ ...emailOptIn('x@example.com'), scope: { brand: 'unknown-brand' } }, 422],
       [{ ...emailOptIn('x@example.com'), evidence: { ipAddress: 'not-an-ip' } }, 422],
+      [{ ...emailOptIn('x@example.com'), evidence: { noticeVersionId: 'nv-made-up' } }, 422],
+      [{ ...emailOptIn('x@example.com'), evidence: { noticeContentHash: 'f'.repeat(64) } }, 400],
       [{ ...emailOptIn('not an email') }, 422],
       [{ ...emailOptIn('x@example.com'), subject: { id: '01900000-0000-7000-8000-000000000000' } }, 404],
     ];

@@ -3,8 +3,14 @@ import {
   type CollectConsentBody,
   type CollectEventBody,
   type CollectIdentifyResult,
+  type ConsentSource,
+  type ConsentState,
+  type DecisionRecord,
+  decide,
   type FieldError,
   type Identifier,
+  type ScopeType,
+  type TargetType,
 } from '@assent/core';
 import type { AppDeps } from '../../app-deps.ts';
 import type { Executor } from '../../db/transaction.ts';
@@ -200,7 +206,18 @@ export function createCollectService(deps: AppDeps) {
       // choices on the group's sites, and refusals or grants made for the brand or the workspace
       const rows = await db
         .selectFrom('consent_state')
-        .select(['target_key', 'state', 'occurred_at', 'expires_at'])
+        .select([
+          'record_id',
+          'target_type',
+          'target_key',
+          'channel',
+          'scope_type',
+          'scope_key',
+          'state',
+          'occurred_at',
+          'expires_at',
+          'source',
+        ])
         .where('workspace_id', '=', cp.workspaceId)
         .where('subject_id', '=', subjectId)
         .where('target_type', '=', 'purpose')
@@ -211,22 +228,39 @@ export function createCollectService(deps: AppDeps) {
             eb('scope_type', '=', 'workspace'),
           ]),
         )
-        .orderBy('occurred_at')
         .execute();
-      const decisions: Record<string, boolean> = {};
       // a choice older than the property keeps one is asked again, as the banner itself does
       const keptSince = new Date(Date.now() - cp.settings.choiceDays * 86_400_000).toISOString();
-      const madeAt = new Map<string, string>();
-      for (const r of rows) {
+      const records: DecisionRecord[] = rows
         // a choice made before the newest material notice version must be asked again
-        if (banner?.materialSince && r.occurred_at < banner.materialSince) continue;
-        if (r.expires_at && r.expires_at <= now) continue;
-        if (r.occurred_at < keptSince) continue;
-        decisions[r.target_key] = r.state === 'granted';
-        madeAt.set(r.target_key, r.occurred_at);
+        .filter((r) => !(banner?.materialSince && r.occurred_at < banner.materialSince))
+        .filter((r) => r.occurred_at >= keptSince)
+        .map((r) => ({
+          id: r.record_id,
+          targetType: r.target_type as TargetType,
+          targetKey: r.target_key,
+          channel: r.channel,
+          // a choice made on any site of the consent group counts as made on this one
+          scopeType: r.scope_type as ScopeType,
+          scopeKey: r.scope_type === 'property' ? cp.property.key : r.scope_key,
+          state: r.state as ConsentState,
+          occurredAt: r.occurred_at,
+          expiresAt: r.expires_at,
+          source: r.source as ConsentSource,
+        }));
+      // each purpose as /v1/check answers it for this property: a broader grant never overrides a
+      // narrower refusal
+      const scope = { property: cp.property.key, brand: cp.property.brandKey ?? undefined };
+      const decisions: Record<string, boolean> = {};
+      const madeAt: string[] = [];
+      for (const purpose of new Set(records.map((r) => r.targetKey))) {
+        const d = decide({ kind: 'processing', purpose, legalBasis: 'consent', scope }, records, now);
+        if (!d.record || d.reason === 'expired') continue;
+        decisions[purpose] = d.allowed;
+        madeAt.push(d.record.occurredAt);
       }
       // the oldest decision in force: the browser keeps the whole choice until that one lapses
-      const decidedAt = [...madeAt.values()].sort()[0] ?? null;
+      const decidedAt = madeAt.sort()[0] ?? null;
       return { decisions, decidedAt };
     },
 

@@ -422,6 +422,42 @@ describe.each(testDatabases())('the Collect API on %s', (kind) => {
     expect(Math.abs(Date.parse(res.json().decidedAt) - Date.parse(daysAgo(20)))).toBeLessThan(60_000);
   });
 
+  it('identify answers each purpose as the check does: a later broader grant leaves a site refusal standing', async () => {
+    const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
+    const subject = { identifiers: [{ type: 'email', value: 'precedence@example.com' }] };
+    const consent = (scope: object, state: string, at: string) =>
+      s.call({
+        method: 'POST',
+        url: '/v1/consents',
+        payload: {
+          subject,
+          scope,
+          source: 'import',
+          occurredAt: at,
+          decisions: [{ target: { type: 'purpose', key: 'analytics' }, state }],
+        },
+      });
+    expect((await consent({ property: 'acme-web' }, 'denied', daysAgo(2))).statusCode).toBe(201);
+    expect((await consent({}, 'granted', daysAgo(1))).statusCode).toBe(201);
+    const token = (
+      await s.call({ method: 'POST', url: '/v1/subject-tokens', payload: { subject, audience: 'banner' } })
+    ).json().token;
+    const res = await collect('POST', 'identify', {
+      payload: { anonymousId: 'browser-of-precedence', subjectToken: token },
+    });
+    expect(res.json().decisions).toEqual({ analytics: false });
+    const check = await s.call({
+      method: 'POST',
+      url: '/v1/check',
+      payload: {
+        subject: { identifier: subject.identifiers[0] },
+        purpose: 'analytics',
+        property: 'acme-web',
+      },
+    });
+    expect(check.json()).toMatchObject({ allowed: false, reason: 'denied' });
+  });
+
   it('validates banner settings when a property is written', async () => {
     const props = (await s.call({ method: 'GET', url: '/v1/properties' })).json();
     const id = props.items.find((p: { key: string }) => p.key === 'acme-web').id;

@@ -8,6 +8,7 @@ import { createApiKeyStore } from './features/api-keys/api-key-store.ts';
 import { createCheckpointService } from './features/ledger/checkpoint-service.ts';
 import { createHttpApp, type HttpApp } from './http/app.ts';
 import { registerAuth } from './http/auth.ts';
+import { purgeIdempotencyKeys } from './http/idempotency.ts';
 import { registerRoutes } from './routes.ts';
 
 export interface Server {
@@ -17,6 +18,8 @@ export interface Server {
   startJobs(): void;
   close(): Promise<void>;
 }
+
+const PURGE_EVERY_MS = 60 * 60 * 1000;
 
 /** Logs never carry personal data: no bodies, no query strings, no auth headers. */
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
@@ -72,6 +75,11 @@ export async function createServer(
           app.log.error({ err }, 'checkpoint job failed'),
         ),
       );
+      // Idempotency-Keys no caller keeps any more: the table would otherwise only grow
+      const purge = () =>
+        purgeIdempotencyKeys(db).catch((err) => app.log.error({ err }, 'idempotency key purge failed'));
+      const timer = setInterval(purge, PURGE_EVERY_MS).unref();
+      stops.push(() => clearInterval(timer));
     },
     async close() {
       for (const stop of stops) stop();

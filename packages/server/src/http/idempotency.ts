@@ -16,7 +16,10 @@ export interface IdempotentResult<T> {
   replayed: boolean;
 }
 
-const TTL_MS = 24 * 60 * 60 * 1000;
+/** How long a key's answer is kept for the API: a retry within a day. */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** The longest any caller keeps a key (the banner's queue, see collect-service.ts); older rows are purged. */
+export const IDEMPOTENCY_MAX_TTL_MS = 8 * 24 * 60 * 60 * 1000;
 
 /** The header schema of a create that may be retried; documents it in OpenAPI. */
 export const IdempotencyHeaders = Type.Object({
@@ -50,6 +53,7 @@ export async function idempotent<T>(
   db: Db,
   scope: { workspaceId: string; key: string | undefined; route: string; body: unknown },
   run: (trx: Transaction<Database>) => Promise<{ status: number; body: T }>,
+  ttlMs = IDEMPOTENCY_TTL_MS,
 ): Promise<IdempotentResult<T>> {
   const { workspaceId, key } = scope;
   if (!key) {
@@ -69,7 +73,7 @@ export async function idempotent<T>(
       .where('workspace_id', '=', workspaceId)
       .where('key', '=', key)
       .executeTakeFirst();
-    if (!row || Date.parse(row.created_at) < Date.now() - TTL_MS) return null;
+    if (!row || Date.parse(row.created_at) < Date.now() - ttlMs) return null;
     if (row.request_hash !== requestHash) {
       throw new AssentError(
         'idempotency_conflict',
@@ -89,7 +93,7 @@ export async function idempotent<T>(
         .deleteFrom('idempotency_keys')
         .where('workspace_id', '=', workspaceId)
         .where('key', '=', key)
-        .where('created_at', '<', new Date(Date.now() - TTL_MS).toISOString())
+        .where('created_at', '<', new Date(Date.now() - ttlMs).toISOString())
         .execute();
       await trx
         .insertInto('idempotency_keys')
@@ -112,4 +116,13 @@ export async function idempotent<T>(
     }
     throw err;
   }
+}
+
+/** Deletes the keys no caller keeps any more; returns how many. A background job runs it. */
+export async function purgeIdempotencyKeys(db: Db, now = Date.now()): Promise<number> {
+  const before = new Date(now - IDEMPOTENCY_MAX_TTL_MS).toISOString();
+  const result = await db.write((trx) =>
+    trx.deleteFrom('idempotency_keys').where('created_at', '<', before).executeTakeFirst(),
+  );
+  return Number(result.numDeletedRows);
 }

@@ -35,6 +35,12 @@ export interface CollectContext {
 const CLOCK_SKEW_MS = 5 * 60_000;
 /** Older than this, a queued choice is dated when it arrives (the browser's clock is not trusted further). */
 const MAX_DELAY_MS = 7 * 86_400_000;
+/**
+ * A choice's Idempotency-Key outlives the banner's queue (which drops a choice after
+ * MAX_DELAY_MS): a choice recorded whose answer never reached the page, sent again from the
+ * queue days later, is still recorded once.
+ */
+const CHOICE_KEY_TTL_MS = MAX_DELAY_MS + 86_400_000;
 
 const unprocessable = (errors: FieldError[]) =>
   new AssentError('unprocessable', errors.map((e) => e.detail).join('; '), errors);
@@ -146,32 +152,37 @@ export function createCollectService(deps: AppDeps) {
         route: `collect:${cp.publishableKey}`,
         body,
       };
-      return idempotent(deps.db, scope, async (trx) => {
-        let subject: { id: string } | { identifiers: Identifier[] };
-        if (claims) {
-          const id = await survivorOf(trx, cp.workspaceId, claims.subjectId);
-          await linkVisitor(trx, actor, id, body.anonymousId);
-          subject = { id: await survivorOf(trx, cp.workspaceId, id) };
-        } else subject = { identifiers: [anonymous(body.anonymousId)] };
-        const { records } = await consents.record(trx, actor, {
-          subject,
-          decisions,
-          source: 'banner',
-          scope: { property: cp.property.key },
-          occurredAt: occurredAt(body.decidedAt),
-          evidence: {
-            noticeVersionId: version.id,
-            noticeContentHash: version.contentHash,
-            language: body.language,
-            uiVariant: cp.settings.variant,
-            interaction: body.interaction,
-            gpc: body.gpc,
-            ipAddress: ctx.ip,
-            ...(ctx.userAgent ? { userAgent: ctx.userAgent.slice(0, 1000) } : {}),
-          },
-        });
-        return { status: 201, body: { recorded: records.length, identified: claims !== null } };
-      });
+      return idempotent(
+        deps.db,
+        scope,
+        async (trx) => {
+          let subject: { id: string } | { identifiers: Identifier[] };
+          if (claims) {
+            const id = await survivorOf(trx, cp.workspaceId, claims.subjectId);
+            await linkVisitor(trx, actor, id, body.anonymousId);
+            subject = { id: await survivorOf(trx, cp.workspaceId, id) };
+          } else subject = { identifiers: [anonymous(body.anonymousId)] };
+          const { records } = await consents.record(trx, actor, {
+            subject,
+            decisions,
+            source: 'banner',
+            scope: { property: cp.property.key },
+            occurredAt: occurredAt(body.decidedAt),
+            evidence: {
+              noticeVersionId: version.id,
+              noticeContentHash: version.contentHash,
+              language: body.language,
+              uiVariant: cp.settings.variant,
+              interaction: body.interaction,
+              gpc: body.gpc,
+              ipAddress: ctx.ip,
+              ...(ctx.userAgent ? { userAgent: ctx.userAgent.slice(0, 1000) } : {}),
+            },
+          });
+          return { status: 201, body: { recorded: records.length, identified: claims !== null } };
+        },
+        CHOICE_KEY_TTL_MS,
+      );
     },
 
     /**

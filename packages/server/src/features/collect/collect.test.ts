@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabases } from '../../../test/support/test-database.ts';
 import { startTestServer, type TestServer } from '../../../test/support/test-server.ts';
 import { seedDemo } from '../../demo/seed-demo.ts';
+import { purgeIdempotencyKeys } from '../../http/idempotency.ts';
 
 const ORIGIN = 'https://www.acme.example';
 
@@ -183,6 +184,39 @@ describe.each(testDatabases())('the Collect API on %s', (kind) => {
     const second = await collect('POST', 'consents', { payload: body, headers });
     expect([first.statusCode, second.statusCode]).toEqual([201, 201]);
     expect(await recordsOf(body.anonymousId)).toHaveLength(2);
+    // the page never saw the answer and its queue sends the choice again two days later
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000).toISOString();
+    await s.deps.db.kysely
+      .updateTable('idempotency_keys')
+      .set({ created_at: twoDaysAgo })
+      .where('key', 'like', '%:choice-retry-1')
+      .execute();
+    const late = await collect('POST', 'consents', { payload: body, headers });
+    expect(late.statusCode).toBe(201);
+    expect(await recordsOf(body.anonymousId)).toHaveLength(2);
+  });
+
+  it('purges the Idempotency-Keys that no caller keeps any more', async () => {
+    const at = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+    const row = (key: string, days: number) => ({
+      workspace_id: s.workspaceId,
+      key,
+      request_hash: 'h',
+      status_code: 201,
+      response: '{}',
+      created_at: at(days),
+    });
+    await s.deps.db.kysely
+      .insertInto('idempotency_keys')
+      .values([row('purge-old', 9), row('purge-kept', 2)])
+      .execute();
+    expect(await purgeIdempotencyKeys(s.deps.db)).toBeGreaterThanOrEqual(1);
+    const left = await s.deps.db.kysely
+      .selectFrom('idempotency_keys')
+      .select('key')
+      .where('key', 'like', 'purge-%')
+      .execute();
+    expect(left.map((r) => r.key)).toEqual(['purge-kept']);
   });
 
   it('refuses bad choices with a problem and writes nothing', async () => {

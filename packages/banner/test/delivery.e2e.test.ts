@@ -106,13 +106,17 @@ describe('delivery to the ledger', () => {
     expect(await queue()).toEqual([]);
   });
 
-  it('a queued record left by a closed page is sent on the next load', async () => {
+  /** Opens a page, goes offline and rejects all: the choice waits in the queue. */
+  async function rejectOffline() {
     await open();
-    const url = site.page({ config: testConfig(site.endpoint) });
-    await page.goto(url);
+    await page.goto(site.page({ config: testConfig(site.endpoint) }));
     await context.setOffline(true);
     await page.evaluate(() => window.assent!.rejectAll());
     await until(async () => (await queue()).length === 1);
+  }
+
+  it('a queued record left by a closed page is sent on the next load', async () => {
+    await rejectOffline();
     await context.setOffline(false);
     // Reload at once: the pending retry timer dies with the page, the load flushes the queue.
     await page.reload();
@@ -121,12 +125,7 @@ describe('delivery to the ledger', () => {
   });
 
   it('drops a queued record older than the 7 days the server dates choices by', async () => {
-    await open();
-    const url = site.page({ config: testConfig(site.endpoint) });
-    await page.goto(url);
-    await context.setOffline(true);
-    await page.evaluate(() => window.assent!.rejectAll());
-    await until(async () => (await queue()).length === 1);
+    await rejectOffline();
     // as if the page had been closed, offline, eight days ago
     await page.evaluate(() => {
       const q = JSON.parse(localStorage.getItem('assent_queue')!);

@@ -1,11 +1,5 @@
 import { defaultLabels } from '@assent/banner/labels';
-import {
-  AssentError,
-  type BannerConfig,
-  type BannerLabels,
-  type BannerPurpose,
-  type BannerTexts,
-} from '@assent/core';
+import type { BannerConfig, BannerLabels, BannerPurpose, BannerTexts } from '@assent/core';
 import type { Executor } from '../../db/transaction.ts';
 import type { CatalogItem } from '../catalog/catalog-schemas.ts';
 import { createCatalogStore, toItem } from '../catalog/catalog-store.ts';
@@ -101,16 +95,13 @@ export async function buildBannerConfig(
     store.list(workspaceId, 'notice', {}),
     store.byKey(workspaceId, 'brand', property.brandKey),
   ]);
+  // Without a banner notice (or a version of it) the config has no texts: the banner then shows
+  // nothing and records nothing, but still pushes the Consent Mode default, so that Google tags on
+  // the page run in their denied mode until there is a banner.
   const notice = pickBannerNotice(notices, cp);
-  if (!notice) {
-    throw new AssentError(
-      'not_found',
-      `The property "${property.key}" has no banner notice: create a notice of kind "banner" for it (or its brand) with a version`,
-    );
-  }
   const languages: Record<string, BannerTexts> = {};
-  let revision = notice.id;
-  {
+  let revision = notice?.id ?? 'no-banner-notice';
+  if (notice) {
     const versions = await db
       .selectFrom('notice_versions as v')
       .select(['v.id', 'v.language', 'v.version', 'v.content', 'v.material', 'v.created_at'])

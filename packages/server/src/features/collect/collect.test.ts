@@ -96,6 +96,30 @@ describe.each(testDatabases())('the Collect API on %s', (kind) => {
     expect(again.statusCode).toBe(304);
   });
 
+  it('serves a property without a banner notice a script that still denies Consent Mode by default', async () => {
+    const ws = await s.newWorkspace(`no-notice-${kind}`);
+    const create = (url: string, payload: object) =>
+      s.call({ method: 'POST', url, key: ws.adminKey, payload });
+    expect((await create('/v1/brands', { key: 'bare', name: 'Bare' })).statusCode).toBe(201);
+    const property = await create('/v1/properties', {
+      key: 'bare-web',
+      name: 'Bare web',
+      brandKey: 'bare',
+      type: 'web',
+      domains: ['bare.example'],
+      settings: { banner: { consentMode: { enabled: true } } },
+    });
+    expect(property.statusCode).toBe(201);
+    const res = await s.call({
+      method: 'GET',
+      url: `/c/${property.json().publishableKey}/banner.js`,
+      key: null,
+    });
+    expect(res.statusCode).toBe(200);
+    const config = JSON.parse(res.body.split('\n')[1].slice('window.assentConfig='.length, -1));
+    expect(config).toMatchObject({ languages: {}, consentMode: { enabled: true } });
+  });
+
   it('sanitises the notice HTML it serves', async () => {
     const notices = (await s.call({ method: 'GET', url: '/v1/notices' })).json().items;
     const banner = notices.find((n: { key: string }) => n.key === 'acme-banner');

@@ -127,7 +127,10 @@ export function registerWorkspaceRoutes(app: HttpApp, deps: AppDeps) {
       if (!ws) throw new AssentError('not_found', 'Workspace was not found');
       const created = await deps.db.write(async (trx) => {
         const c = await keys.create(trx, { workspaceId: ws.id, ...req.body });
-        await audit(trx, auditEntry(a, 'api_key.create', 'api_key', c.key.id));
+        const entry = auditEntry(a, 'api_key.create', 'api_key', c.key.id);
+        // in the workspace that gets the key, so that its admins see it, and in the owner's own
+        await audit(trx, { ...entry, workspaceId: ws.id });
+        if (ws.id !== a.workspaceId) await audit(trx, entry);
         return c;
       });
       return reply.code(201).send({ ...created.key, secret: created.secret });

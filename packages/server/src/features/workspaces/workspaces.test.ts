@@ -107,6 +107,15 @@ describe.each(testDatabases())('workspaces and keys on %s', (kind) => {
     expect(generated.prefix).toMatch(/^assent_sk_.{4}$/);
   });
 
+  it("audits a key the owner makes in another workspace in that workspace's log too", async () => {
+    const ws = await s.newWorkspace('audited-keys');
+    const log = await s.call({ method: 'GET', url: '/v1/audit-log', key: ws.adminKey });
+    expect(log.statusCode).toBe(200);
+    const created = log.json().items.filter((e: { action: string }) => e.action === 'api_key.create');
+    // newWorkspace made its admin key through the owner's route
+    expect(created).toHaveLength(1);
+  });
+
   it("answers 404 for another workspace's key", async () => {
     const a = await s.newWorkspace('ws-a');
     const b = await s.newWorkspace('ws-b');

@@ -123,23 +123,6 @@ describe('delivery to the ledger', () => {
     await until(() => site.consents.length >= 1);
     expect(site.consents[0].body.interaction).toBe('reject_all');
   });
-
-  it('drops a queued record older than the 7 days the server dates choices by', async () => {
-    await rejectOffline();
-    // as if the page had been closed, offline, eight days ago
-    await page.evaluate(() => {
-      const q = JSON.parse(localStorage.getItem('assent_queue')!);
-      q[0].b.decidedAt = new Date(Date.now() - 8 * 864e5).toISOString();
-      localStorage.setItem('assent_queue', JSON.stringify(q));
-    });
-    await context.setOffline(false);
-    await page.reload();
-    await page.evaluate(() => window.assent!.acceptAll());
-    await until(() => site.consents.length >= 1);
-    await page.waitForTimeout(300);
-    expect(site.consents.map((c) => c.body.interaction)).toEqual(['accept_all']);
-    expect(await queue()).toEqual([]);
-  });
 });
 
 describe('beacons, language and dismissal', () => {

@@ -12,12 +12,6 @@ interface QueuedRecord {
 }
 
 const KEY = 'assent_queue';
-/**
- * A choice still queued after this long is dropped: the server dates a choice by the browser's
- * clock only this far back, and keeps its Idempotency-Key a day longer, so a choice sent again
- * after its answer was lost is recorded once, at its own time.
- */
-const MAX_AGE_MS = 7 * 864e5;
 
 /**
  * Sends consent records without ever blocking the page: each one is queued in localStorage first
@@ -29,12 +23,7 @@ export function createDelivery(url: string) {
   const inFlight = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | undefined;
   // localStorage is the truth when it works (other tabs share it); memory when it does not.
-  const load = (): QueuedRecord[] =>
-    (lsGet<QueuedRecord[]>(KEY) ?? memory).filter((i) => {
-      const fresh = !(Date.now() - Date.parse(i.b.decidedAt ?? '') > MAX_AGE_MS);
-      if (!fresh) console.warn('assent: a consent record queued for more than 7 days was dropped');
-      return fresh;
-    });
+  const load = (): QueuedRecord[] => lsGet<QueuedRecord[]>(KEY) ?? memory;
   const save = (q: QueuedRecord[]) => {
     memory = q;
     lsSet(KEY, q);

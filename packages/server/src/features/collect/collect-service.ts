@@ -36,9 +36,9 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 /** Older than this, a queued choice is dated when it arrives (the browser's clock is not trusted further). */
 const MAX_DELAY_MS = 7 * 86_400_000;
 /**
- * A choice's Idempotency-Key outlives the banner's queue (which drops a choice after
- * MAX_DELAY_MS): a choice recorded whose answer never reached the page, sent again from the
- * queue days later, is still recorded once.
+ * A choice's Idempotency-Key is kept a day longer than a choice keeps its browser date: a choice
+ * recorded whose answer never reached the page, sent again from the banner's queue on a visit
+ * days later, is still recorded once.
  */
 const CHOICE_KEY_TTL_MS = MAX_DELAY_MS + 86_400_000;
 
@@ -240,33 +240,34 @@ export function createCollectService(deps: AppDeps) {
           ]),
         )
         .execute();
-      // a choice older than the property keeps one is asked again, as the banner itself does
+      const records: DecisionRecord[] = rows.map((r) => ({
+        id: r.record_id,
+        targetType: r.target_type as TargetType,
+        targetKey: r.target_key,
+        channel: r.channel,
+        // a choice made on any site of the consent group counts as made on this one
+        scopeType: r.scope_type as ScopeType,
+        scopeKey: r.scope_type === 'property' ? cp.property.key : r.scope_key,
+        state: r.state as ConsentState,
+        occurredAt: r.occurred_at,
+        expiresAt: r.expires_at,
+        source: r.source as ConsentSource,
+      }));
+      // a choice older than the property keeps one is asked again, as the banner itself does, and
+      // so is one made before the newest material notice version
       const keptSince = new Date(Date.now() - cp.settings.choiceDays * 86_400_000).toISOString();
-      const records: DecisionRecord[] = rows
-        // a choice made before the newest material notice version must be asked again
-        .filter((r) => !(banner?.materialSince && r.occurred_at < banner.materialSince))
-        .filter((r) => r.occurred_at >= keptSince)
-        .map((r) => ({
-          id: r.record_id,
-          targetType: r.target_type as TargetType,
-          targetKey: r.target_key,
-          channel: r.channel,
-          // a choice made on any site of the consent group counts as made on this one
-          scopeType: r.scope_type as ScopeType,
-          scopeKey: r.scope_type === 'property' ? cp.property.key : r.scope_key,
-          state: r.state as ConsentState,
-          occurredAt: r.occurred_at,
-          expiresAt: r.expires_at,
-          source: r.source as ConsentSource,
-        }));
-      // each purpose as /v1/check answers it for this property: a broader grant never overrides a
-      // narrower refusal
+      const stale = (at: string) => at < keptSince || (!!banner?.materialSince && at < banner.materialSince);
+      // each purpose the banner asks about, as /v1/check answers it for this property (a broader
+      // grant never overrides a narrower refusal), then left out when the record that decides it is stale
       const scope = { property: cp.property.key, brand: cp.property.brandKey ?? undefined };
+      const asked = (await createCatalogStore(db).list(cp.workspaceId, 'purpose', {})).filter(
+        (p) => !p.archivedAt && p.category !== 'necessary',
+      );
       const decisions: Record<string, boolean> = {};
       const madeAt: string[] = [];
-      for (const purpose of new Set(records.map((r) => r.targetKey))) {
+      for (const { key: purpose } of asked) {
         const d = decide({ kind: 'processing', purpose, legalBasis: 'consent', scope }, records, now);
-        if (!d.record || d.reason === 'expired') continue;
+        if (!d.record || d.reason === 'expired' || stale(d.record.occurredAt)) continue;
         decisions[purpose] = d.allowed;
         madeAt.push(d.record.occurredAt);
       }

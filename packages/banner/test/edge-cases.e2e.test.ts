@@ -40,7 +40,7 @@ describe('the banner on real pages', () => {
     expect(await ranLog()).toEqual([]);
   });
 
-  it("sends Consent Mode updates to the page's dataLayer when the page assigned a new one", async () => {
+  it("sends the default again, and updates, to the page's dataLayer when the page assigned a new one", async () => {
     await page.goto(
       t.site.page({
         config: testConfig(t.site.endpoint),
@@ -49,8 +49,10 @@ describe('the banner on real pages', () => {
     );
     await dialog(page).getByRole('button', { name: 'Accept all' }).click();
     const calls = await consentCalls();
-    expect(calls.map((c) => c[1])).toEqual(['update']);
-    expect(calls[0][2]).toMatchObject({ analytics_storage: 'granted' });
+    // the default the new array lost is pushed again once the document is parsed
+    expect(calls.map((c) => c[1])).toEqual(['default', 'update']);
+    expect(calls[0][2]).toMatchObject({ analytics_storage: 'denied' });
+    expect(calls[1][2]).toMatchObject({ analytics_storage: 'granted' });
   });
 
   it('a gated nomodule script does not hold back the gated scripts after it', async () => {
@@ -120,6 +122,46 @@ describe('the banner on real pages', () => {
     const cookie = (await context.cookies()).find((c) => c.name === 'assent_consent')!;
     const expected = (chosenAt + 182 * DAY_MS) / 1000;
     expect(Math.abs(cookie.expires - expected)).toBeLessThan(120);
+  });
+
+  it('moves focus into the banner when the browser skips its autofocus, and traps it after a #fragment', async () => {
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? null);
+    // the page focused something first: the browser then skips any autofocus
+    await page.goto(
+      t.site.page({
+        config: testConfig(t.site.endpoint),
+        body: `<script>document.getElementById('page-button').focus()</script>`,
+      }),
+    );
+    await dialog(page).waitFor();
+    await expect.poll(focused).toBe('Close without accepting');
+    // a URL fragment: the browser focuses its target once the page is parsed; Tab comes back in
+    await page.goto(`${t.site.page({ config: testConfig(t.site.endpoint) })}#page-button`);
+    await page.waitForLoadState('load');
+    await page.keyboard.press('Tab');
+    await expect.poll(focused).toBe('Close without accepting');
+  });
+
+  it('identify applies only a whole choice: a purpose the person never answered is asked', async () => {
+    t.site.state.identify = { decisions: { analytics: true }, decidedAt: new Date().toISOString() };
+    await page.goto(t.site.page({ config: testConfig(t.site.endpoint) }));
+    await dialog(page).waitFor();
+    await page.evaluate(() => window.assent!.identify('subj-token-partial'));
+    await page.waitForTimeout(300);
+    expect(await page.evaluate(() => window.assent!.get().decided)).toBe(false);
+    expect(await dialog(page).count()).toBe(1);
+    expect(await ranLog()).toEqual([]);
+  });
+
+  it('keeps the cookies of a vendor that a purpose still granted also uses', async () => {
+    const shared = testConfig(t.site.endpoint);
+    // the analytics vendor serves marketing too
+    shared.purposes[2].vendors.push(shared.purposes[1].vendors[0]);
+    await page.goto(t.site.page({ config: shared }));
+    await context.addCookies(['_ga', '_fbp'].map((name) => ({ name, value: '1', url: `${t.site.origin}/` })));
+    await page.evaluate(() => window.assent!.set({ analytics: true }));
+    await page.waitForTimeout(200);
+    expect((await context.cookies()).map((c) => c.name).sort()).toEqual(['_ga', 'assent_consent']);
   });
 
   it('identify does not apply a choice older than the property keeps one', async () => {

@@ -2,11 +2,12 @@ import type {
   BannerConfig,
   BannerEventType,
   BannerInteraction,
+  BannerPurpose,
   BannerTexts,
   CollectIdentifyResult,
 } from '@assent/core/collect';
 import { decodeChoice, encodeChoice, isChoiceCurrent } from '../lib/choice-codec.ts';
-import { consentModeUpdate } from '../lib/consent-mode.ts';
+import { consentModeDefault, consentModeUpdate } from '../lib/consent-mode.ts';
 import { chosenOnly, effectiveDecisions, isGpcLocked } from '../lib/decisions.ts';
 import { pickLanguage } from '../lib/language.ts';
 import { uuid } from '../lib/uuid.ts';
@@ -146,8 +147,15 @@ export function createController(cfg: BannerConfig, jar: string, makeUi?: UiFact
       ...(token() && { subjectToken: token() }),
     });
 
+  /**
+   * Deletes the cookies of the refused purposes' vendors, but not a cookie that a vendor of a
+   * purpose still granted (`decisions`) also sets: one vendor can serve several purposes.
+   */
   const clearCookies = (refused: Record<string, boolean>) => {
-    const names = purposes.flatMap((p) => (p.key in refused ? p.vendors.flatMap((v) => v.cookies) : []));
+    const cookiesOf = (keys: (p: BannerPurpose) => boolean) =>
+      purposes.flatMap((p) => (keys(p) ? p.vendors.flatMap((v) => v.cookies) : []));
+    const kept = cookiesOf((p) => decisions[p.key]);
+    const names = cookiesOf((p) => p.key in refused).filter((c) => !kept.includes(c));
     if (names.length) deleteCookies(names);
   };
 
@@ -160,10 +168,10 @@ export function createController(cfg: BannerConfig, jar: string, makeUi?: UiFact
       refused[p.key] = false;
       reloadSuggested ||= decisions[p.key] && gate.ran.has(p.key);
     }
+    decisions = next;
     // every refused purpose, not only one granted on this page: a grant from an earlier visit, or a
     // tag that set its cookie again after a withdrawal, leaves cookies this page never saw granted
     clearCookies(refused);
-    decisions = next;
     if (consentMode.enabled) gtag('consent', 'update', consentModeUpdate(purposes, decisions));
     gate.scan();
     const s = { ...snapshot(), reloadSuggested };
@@ -231,7 +239,11 @@ export function createController(cfg: BannerConfig, jar: string, makeUi?: UiFact
       lsSet(SUBJECT, token);
       // The person's own choices, already in the ledger: applied here, not recorded again.
       const at = res.decidedAt ? Date.parse(res.decidedAt) : Date.now();
-      if (Object.keys(res.decisions).length && Date.now() - at < cfg.choiceDays * 864e5) {
+      // a whole, current choice only: a purpose the person was never asked about is asked here
+      const whole = purposes.every(
+        (p) => p.category === 'necessary' || isGpcLocked(p, gpc) || p.key in res.decisions,
+      );
+      if (whole && Date.now() - at < cfg.choiceDays * 864e5) {
         const next = effectiveDecisions(purposes, res.decisions, gpc);
         store(next, at);
         apply(next);
@@ -247,7 +259,14 @@ export function createController(cfg: BannerConfig, jar: string, makeUi?: UiFact
     document.readyState === 'loading' ? document.addEventListener('DOMContentLoaded', fn) : fn();
   // `assent:ready` once the document is parsed, so that a listener in any of the page's scripts
   // hears it; `window.assent` can be used before that
+  // the dataLayer the Consent Mode default went into: a page that assigns a new array after this
+  // script (an older GTM snippet does) has dropped it
+  const layer = w.dataLayer;
   onDom(() => {
+    if (consentMode.enabled && w.dataLayer !== layer) {
+      gtag('consent', 'default', consentModeDefault(consentMode));
+      if (current()) gtag('consent', 'update', consentModeUpdate(purposes, decisions));
+    }
     gate.scan();
     new MutationObserver(gate.scan).observe(document, { childList: true, subtree: true });
     emit('ready', snapshot());

@@ -146,6 +146,10 @@ export function createUi(ctl: Controller): Ui {
     } else dialog.innerHTML = content(details);
     if (details) ctl.beacon('opened_details');
     if (!atLoad) focusFirst();
+    // the browser skips `autofocus` in some cases (a URL with a #fragment, whose target it focuses
+    // instead; a cross-origin frame; a page that autofocused first): by the first frame's animation
+    // callbacks it has applied it, or the banner moves focus in itself
+    else requestAnimationFrame(() => dialog?.contains(document.activeElement) || focusFirst());
   }
   const focusFirst = () => dialog?.querySelector('button')?.focus({ preventScroll: true });
   return {

@@ -78,8 +78,13 @@ export async function createServer(
       // Idempotency-Keys no caller keeps any more: the table would otherwise only grow
       const purge = () =>
         purgeIdempotencyKeys(db).catch((err) => app.log.error({ err }, 'idempotency key purge failed'));
+      // a first run a minute after start: a process that lives less than the hour still purges
+      const first = setTimeout(purge, 60_000).unref();
       const timer = setInterval(purge, PURGE_EVERY_MS).unref();
-      stops.push(() => clearInterval(timer));
+      stops.push(() => {
+        clearTimeout(first);
+        clearInterval(timer);
+      });
     },
     async close() {
       for (const stop of stops) stop();

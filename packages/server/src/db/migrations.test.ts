@@ -99,3 +99,44 @@ describe.each(testDatabases())('migration 20261126T0500-history-from-chain on %s
     expect(steps).not.toMatch(/consent_records_recorded/);
   });
 });
+
+describe.each(testDatabases())('migration 20261126T1030-chosen-key-prefix on %s', (kind) => {
+  let db: Db | null = null;
+  afterEach(async () => {
+    await db?.close();
+    db = null;
+  });
+
+  it('lists a chosen secret by a fingerprint of its hash and leaves generated prefixes alone', async () => {
+    db = (await freshDatabase(kind)).db;
+    const migrator = new Migrator({ db: db.kysely, provider: { getMigrations: async () => migrations } });
+    expect((await migrator.migrateTo('20261126T0500-history-from-chain')).error).toBeUndefined();
+    const key = (id: string, prefix: string, hash: string) => ({
+      id,
+      workspace_id: 'ws-1',
+      name: id,
+      role: 'owner',
+      prefix,
+      secret_hash: hash,
+      created_at: '2026-11-01T10:00:00.000Z',
+      revoked_at: null,
+    });
+    await db.kysely
+      .insertInto('workspaces')
+      .values({ id: 'ws-1', key: 'ws-1', name: 'W', settings: '{}', created_at: '2026-11-01T10:00:00.000Z' })
+      .execute();
+    await db.kysely
+      .insertInto('api_keys')
+      .values([
+        key('chosen', 'my-own-operato', 'a'.repeat(64)),
+        key('generated', 'assent_sk_AbCd', 'b'.repeat(64)),
+      ])
+      .execute();
+    expect((await migrate(db)).applied).toContain('20261126T1030-chosen-key-prefix');
+    const rows = await db.kysely.selectFrom('api_keys').select(['id', 'prefix']).orderBy('id').execute();
+    expect(rows).toEqual([
+      { id: 'chosen', prefix: 'sha256:aaaaaaaa' },
+      { id: 'generated', prefix: 'assent_sk_AbCd' },
+    ]);
+  });
+});

@@ -109,7 +109,10 @@ export async function verifyChains(
 /**
  * On PostgreSQL a range's chain heads and records are read in one snapshot (a read-only
  * repeatable-read transaction): a record committed between the two reads would otherwise look
- * like a chain longer than its head. SQLite reads them on one connection that no one else writes.
+ * like a chain longer than its head. A SQLite file is read through its own read-only connection,
+ * a range at a time in one transaction (ledger-verify-sqlite.ts). Left as they are: SQLite in
+ * memory, or a caller's transaction, where a write between the two reads can still show as a
+ * false `missing_tail` (run verify again).
  */
 function inSnapshot<T>(db: Executor, run: (exec: Executor) => Promise<T>): Promise<T> {
   if (db.isTransaction || !(db.getExecutor().adapter instanceof PostgresAdapter)) return run(db);

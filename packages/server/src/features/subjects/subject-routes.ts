@@ -49,6 +49,10 @@ export function registerSubjectRoutes(app: HttpApp, deps: AppDeps) {
           body: await subjects.store.require(a.workspaceId, r.subjectId, trx),
         };
       });
+      // a replay answers with the person's data too
+      if (out.replayed) {
+        await audit(deps.db.kysely, auditEntry(a, 'subject.read', 'subject', out.body.id));
+      }
       return reply.code(out.status as 200).send(out.body);
     },
   );

@@ -172,6 +172,22 @@ describe.each(testDatabases())('subjects on %s', (kind) => {
       .where('request_id', '=', 'req-audit-upsert')
       .execute();
     expect(reads.map((r) => r.action)).toEqual(['subject.read']);
+    // and so does a replay of the same request (same Idempotency-Key), which runs nothing else
+    const replay = {
+      method: 'POST' as const,
+      url: '/v1/subjects',
+      payload: { identifiers: [{ type: 'email', value: 'audited@example.com' }] },
+      headers: { 'idempotency-key': 'audited-upsert', 'x-request-id': 'req-audit-replay' },
+    };
+    expect((await s.call(replay)).statusCode).toBe(200);
+    expect((await s.call(replay)).statusCode).toBe(200);
+    const replayed = await s.deps.db.kysely
+      .selectFrom('audit_log')
+      .select('action')
+      .where('target_id', '=', subject.id)
+      .where('request_id', '=', 'req-audit-replay')
+      .execute();
+    expect(replayed.map((r) => r.action)).toEqual(['subject.read', 'subject.read']);
   });
 });
 

@@ -70,8 +70,14 @@ export function createCollectService(deps: AppDeps) {
       return;
     }
     const visitor = await subjects.store.require(actor.workspaceId, owner, trx);
-    if (visitor.identifiers.every((i) => ANONYMOUS_TYPES.has(i.type))) {
+    if (!visitor.identifiers.every((i) => ANONYMOUS_TYPES.has(i.type))) return;
+    try {
       await consents.mergeSubjects(trx, actor, subjectId, owner);
+    } catch (err) {
+      // the same browser identified twice at once (two tabs): the other merge came first
+      const merged = err instanceof AssentError && err.code === 'conflict';
+      if (!merged || (await subjects.store.require(actor.workspaceId, owner, trx)).mergedInto !== subjectId)
+        throw err;
     }
   }
 

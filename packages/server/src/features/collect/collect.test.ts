@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockWaiter } from '../../../test/support/lock-waiter.ts';
 import { testDatabases } from '../../../test/support/test-database.ts';
 import { startTestServer, type TestServer } from '../../../test/support/test-server.ts';
 import { seedDemo } from '../../demo/seed-demo.ts';
 import { purgeIdempotencyKeys } from '../../http/idempotency.ts';
+import { createConsentService } from '../consents/consent-service.ts';
 
 const ORIGIN = 'https://www.acme.example';
 
@@ -504,6 +506,37 @@ describe.each(testDatabases())('the Collect API on %s', (kind) => {
       payload: { anonymousId: 'browser-of-precedence', subjectToken: token },
     });
     expect(res.json().decisions).toEqual({ analytics: false });
+    // the same once the site refusal is older than the property keeps a choice: it still decides
+    // (as for the check), so identify leaves analytics out rather than hand back the later grant
+    const old = { identifiers: [{ type: 'email', value: 'precedence-old@example.com' }] };
+    for (const [scope, state, at] of [
+      [{ property: 'acme-web' }, 'denied', daysAgo(190)],
+      [{}, 'granted', daysAgo(30)],
+    ] as const) {
+      const r = await s.call({
+        method: 'POST',
+        url: '/v1/consents',
+        payload: {
+          subject: old,
+          scope,
+          source: 'import',
+          occurredAt: at,
+          decisions: [{ target: { type: 'purpose', key: 'analytics' }, state }],
+        },
+      });
+      expect(r.statusCode).toBe(201);
+    }
+    const oldToken = (
+      await s.call({
+        method: 'POST',
+        url: '/v1/subject-tokens',
+        payload: { subject: old, audience: 'banner' },
+      })
+    ).json().token;
+    const stale = await collect('POST', 'identify', {
+      payload: { anonymousId: 'browser-of-old-refusal', subjectToken: oldToken },
+    });
+    expect(stale.json().decisions).toEqual({});
     const check = await s.call({
       method: 'POST',
       url: '/v1/check',
@@ -515,6 +548,31 @@ describe.each(testDatabases())('the Collect API on %s', (kind) => {
     });
     expect(check.json()).toMatchObject({ allowed: false, reason: 'denied' });
   });
+
+  // PostgreSQL only: there writes run side by side (SQLite's are one after the other)
+  if (kind === 'postgres')
+    it('identify for a browser that another identify is merging waits, then answers 200', async () => {
+      const anon = choice();
+      expect((await collect('POST', 'consents', { payload: anon })).statusCode).toBe(201);
+      const subject = { identifiers: [{ type: 'email', value: 'two-tabs@example.com' }] };
+      const token = (
+        await s.call({ method: 'POST', url: '/v1/subject-tokens', payload: { subject, audience: 'banner' } })
+      ).json();
+      const visitor = (await recordsOf(anon.anonymousId))[0].subject_id;
+      const actor = { workspaceId: s.workspaceId, actor: 'test', requestId: 'two-tabs' };
+      let second: ReturnType<typeof collect> | undefined;
+      // the first tab's identify merges the visitor and has not committed yet
+      await s.deps.db.kysely.transaction().execute(async (trx) => {
+        await createConsentService(s.deps).mergeSubjects(trx, actor, token.subjectId, visitor);
+        second = collect('POST', 'identify', {
+          payload: { anonymousId: anon.anonymousId, subjectToken: token.token },
+        });
+        await lockWaiter(s.deps.db.kysely as never);
+      });
+      const res = await second!;
+      expect(res.statusCode).toBe(200);
+      expect(res.json().decisions).toEqual({ analytics: true, marketing: false });
+    });
 
   it('validates banner settings when a property is written', async () => {
     const props = (await s.call({ method: 'GET', url: '/v1/properties' })).json();

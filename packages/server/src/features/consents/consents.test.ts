@@ -1,6 +1,7 @@
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from 'jose';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockWaiter as waitForLock } from '../../../test/support/lock-waiter.ts';
 import { testDatabases } from '../../../test/support/test-database.ts';
 import { startTestServer, type TestServer } from '../../../test/support/test-server.ts';
 import { createConsentService } from './consent-service.ts';
@@ -387,17 +388,7 @@ describe.skipIf(!testDatabases().includes('postgres'))('writes racing others on 
       },
     });
 
-  /** The text of the first query waiting for a lock, once there is one. */
-  async function lockWaiter(): Promise<string> {
-    for (let i = 0; i < 200; i++) {
-      const waiting = await sql<{ query: string }>`
-        select query from pg_stat_activity
-        where wait_event_type = 'Lock' and datname = current_database()`.execute(s.deps.db.kysely);
-      if (waiting.rows.length > 0) return waiting.rows[0].query;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error('no query waited for a lock');
-  }
+  const lockWaiter = () => waitForLock(s.deps.db.kysely as never);
   const seqsOf = async (subjectId: string) =>
     (
       await s.deps.db.kysely

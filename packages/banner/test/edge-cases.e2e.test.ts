@@ -124,9 +124,12 @@ describe('the banner on real pages', () => {
     expect(Math.abs(cookie.expires - expected)).toBeLessThan(120);
   });
 
-  it('moves focus into the banner when the browser skips its autofocus, and traps it after a #fragment', async () => {
+  it('takes focus from an element the page focused first, and brings Tab back from a #fragment target', async () => {
     const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? null);
-    // the page focused something first: the browser then skips any autofocus
+    const inDialog = () =>
+      page.evaluate(
+        () => !!document.querySelector('#assent [role="dialog"]')?.contains(document.activeElement),
+      );
     await page.goto(
       t.site.page({
         config: testConfig(t.site.endpoint),
@@ -138,8 +141,9 @@ describe('the banner on real pages', () => {
     // a URL fragment: the browser focuses its target once the page is parsed; Tab comes back in
     await page.goto(`${t.site.page({ config: testConfig(t.site.endpoint) })}#page-button`);
     await page.waitForLoadState('load');
+    await page.waitForTimeout(300);
     await page.keyboard.press('Tab');
-    await expect.poll(focused).toBe('Close without accepting');
+    expect(await inDialog()).toBe(true);
   });
 
   it('identify applies only a whole choice: a purpose the person never answered is asked', async () => {

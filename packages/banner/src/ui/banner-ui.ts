@@ -134,22 +134,18 @@ export function createUi(ctl: Controller): Ui {
   function open(details = false, atLoad = false): void {
     if (!dialog) {
       returnTo = document.activeElement;
-      let html = content(details);
-      // During the load the browser moves focus itself, in its next rendering update, where the
-      // page's style is brought up to date anyway: focus() from a script would force that early.
-      if (atLoad) html = html.replace('<button', '<button autofocus');
       dialog = add(
-        `${wall ? '<div class="assent-bd"></div>' : ''}<div class="assent-d" role="dialog" aria-modal="true" aria-labelledby="assent-t" aria-describedby="assent-b">${html}</div>`,
+        `${wall ? '<div class="assent-bd"></div>' : ''}<div class="assent-d" role="dialog" aria-modal="true" aria-labelledby="assent-t" aria-describedby="assent-b">${content(details)}</div>`,
       );
       document.addEventListener('keydown', onKey, true);
       ctl.beacon('shown', atLoad);
     } else dialog.innerHTML = content(details);
     if (details) ctl.beacon('opened_details');
-    if (!atLoad) focusFirst();
-    // the browser skips `autofocus` in some cases (a URL with a #fragment, whose target it focuses
-    // instead; a cross-origin frame; a page that autofocused first): by the first frame's animation
-    // callbacks it has applied it, or the banner moves focus in itself
-    else requestAnimationFrame(() => dialog?.contains(document.activeElement) || focusFirst());
+    // During the load, focusing at once would force a style and layout of the whole page from this
+    // script, and `autofocus` holds back the page's first frame (measured: the banner shows about
+    // 20 ms later): wait until the next frame has laid the page out.
+    if (atLoad) requestAnimationFrame(() => setTimeout(focusFirst));
+    else focusFirst();
   }
   const focusFirst = () => dialog?.querySelector('button')?.focus({ preventScroll: true });
   return {

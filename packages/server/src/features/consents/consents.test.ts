@@ -445,6 +445,38 @@ describe.skipIf(!testDatabases().includes('postgres'))('writes racing others on 
     expect(verify).toMatchObject({ ok: true });
   });
 
+  it('dates a write that waited for the chain head from when it got it, not from when it came in', async () => {
+    const id = (await write('late-head@example.com', 'granted')).json().subjectId;
+    let pending: ReturnType<typeof write> | undefined;
+    let released = '';
+    await s.deps.db.kysely.transaction().execute(async (trx) => {
+      await sql`select 1 from subjects where id = ${id} for update`.execute(trx);
+      // with an Idempotency-Key the write takes the transaction that locks the head first
+      pending = s.call({
+        method: 'POST',
+        url: '/v1/consents',
+        headers: { 'idempotency-key': 'late-head-1' },
+        payload: {
+          subject: { identifiers: [{ type: 'email', value: 'late-head@example.com' }] },
+          decisions: [{ target: { type: 'channel', key: 'email' }, state: 'withdrawn' }],
+          source: 'api',
+        },
+      });
+      await lockWaiter();
+      await new Promise((r) => setTimeout(r, 300));
+      released = new Date().toISOString();
+    });
+    const res = await pending!;
+    expect(res.statusCode).toBe(201);
+    const row = await s.deps.db.kysely
+      .selectFrom('consent_records')
+      .select('recorded_at')
+      .where('id', '=', res.json().records[0].id)
+      .executeTakeFirstOrThrow();
+    // a checkpoint closed while it waited leaves the last 30 s out: this one lands after it
+    expect(row.recorded_at >= released).toBe(true);
+  });
+
   it('verifies a range of chains in one snapshot while writes commit', async () => {
     const id = (await write('snapshot@example.com', 'granted')).json().subjectId;
     const actor = { workspaceId: s.workspaceId, actor: 'test', requestId: 'snapshot' };

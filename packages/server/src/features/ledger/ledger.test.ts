@@ -12,6 +12,23 @@ describe.each(testDatabases())('ledger verification on %s', (kind) => {
   });
   afterAll(() => s.close());
 
+  /** One email decision for `person@example.com`, recorded through the API with the workspace's key. */
+  async function consent(key: string, person: string, state = 'granted', occurredAt?: string) {
+    const res = await s.call({
+      method: 'POST',
+      url: '/v1/consents',
+      key,
+      payload: {
+        subject: { identifiers: [{ type: 'email', value: `${person}@example.com` }] },
+        decisions: [{ target: { type: 'channel', key: 'email' }, state }],
+        source: 'api',
+        ...(occurredAt && { occurredAt }),
+      },
+    });
+    expect(res.statusCode).toBe(201);
+    return res.json() as { subjectId: string; records: { id: string; seq: number }[] };
+  }
+
   /** A workspace with three subjects of three records each; returns its key and records by subject. */
   async function ledger(name: string) {
     const ws = await s.newWorkspace(`${name}-${kind}`);
@@ -20,20 +37,9 @@ describe.each(testDatabases())('ledger verification on %s', (kind) => {
       let subjectId = '';
       const records: { id: string; seq: number }[] = [];
       for (const [i, state] of ['granted', 'withdrawn', 'granted'].entries()) {
-        const res = await s.call({
-          method: 'POST',
-          url: '/v1/consents',
-          key: ws.adminKey,
-          payload: {
-            subject: { identifiers: [{ type: 'email', value: `${person}@example.com` }] },
-            decisions: [{ target: { type: 'channel', key: 'email' }, state }],
-            source: 'api',
-            occurredAt: `2026-0${i + 1}-01T00:00:00Z`,
-          },
-        });
-        expect(res.statusCode).toBe(201);
-        subjectId = res.json().subjectId;
-        records.push(...res.json().records);
+        const res = await consent(ws.adminKey, person, state, `2026-0${i + 1}-01T00:00:00Z`);
+        subjectId = res.subjectId;
+        records.push(...res.records);
       }
       subjects.push({ id: subjectId, records });
     }
@@ -163,24 +169,10 @@ describe.each(testDatabases())('ledger verification on %s', (kind) => {
       await new Promise((r) => setTimeout(r, 5));
       return cp;
     };
-    const recordFor = async (person: string) => {
-      const res = await s.call({
-        method: 'POST',
-        url: '/v1/consents',
-        key: ws.adminKey,
-        payload: {
-          subject: { identifiers: [{ type: 'email', value: `${person}@example.com` }] },
-          decisions: [{ target: { type: 'channel', key: 'email' }, state: 'granted' }],
-          source: 'api',
-        },
-      });
-      expect(res.statusCode).toBe(201);
-      return res.json() as { subjectId: string; records: { id: string }[] };
-    };
     await checkpoint();
-    const dan = await recordFor('dan');
+    const dan = await consent(ws.adminKey, 'dan');
     const middle = await checkpoint();
-    await recordFor('eve');
+    await consent(ws.adminKey, 'eve');
     const last = await checkpoint();
     expect(await verify()).toMatchObject({ ok: true, records: 11, checkpoints: 3 });
     // Dan's record, his chain head and the checkpoint that signed it: every chain still verifies

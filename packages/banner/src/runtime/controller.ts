@@ -257,11 +257,11 @@ export function createController(cfg: BannerConfig, jar: string, makeUi?: UiFact
   if (makeUi && !current() && !readCookie(jar, DISMISSED)) withBody(() => theUi()!.open(false, true));
   const onDom = (fn: () => void) =>
     document.readyState === 'loading' ? document.addEventListener('DOMContentLoaded', fn) : fn();
-  // `assent:ready` once the document is parsed, so that a listener in any of the page's scripts
-  // hears it; `window.assent` can be used before that
   // the dataLayer the Consent Mode default went into: a page that assigns a new array after this
   // script (an older GTM snippet does) has dropped it
   const layer = w.dataLayer;
+  // `assent:ready` once the document is parsed, so that a listener in any of the page's scripts
+  // hears it; `window.assent` can be used before that
   onDom(() => {
     if (consentMode.enabled && w.dataLayer !== layer) {
       gtag('consent', 'default', consentModeDefault(consentMode));

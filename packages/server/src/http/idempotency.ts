@@ -18,7 +18,10 @@ export interface IdempotentResult<T> {
 
 /** How long a key's answer is kept for the API: a retry within a day. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
-/** The longest any caller keeps a key (the banner's queue, see collect-service.ts); older rows are purged. */
+/**
+ * The longest any caller keeps a key: the banner's choices (collect-service.ts), a day longer than
+ * the 7 days a choice keeps its browser date. Older rows are purged.
+ */
 export const IDEMPOTENCY_MAX_TTL_MS = 8 * 24 * 60 * 60 * 1000;
 
 /** The header schema of a create that may be retried; documents it in OpenAPI. */

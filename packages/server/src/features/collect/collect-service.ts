@@ -3,22 +3,18 @@ import {
   type CollectConsentBody,
   type CollectEventBody,
   type CollectIdentifyResult,
-  type ConsentSource,
-  type ConsentState,
-  type DecisionRecord,
   decide,
   type FieldError,
   type Identifier,
-  type ScopeType,
-  type TargetType,
 } from '@assent/core';
 import type { AppDeps } from '../../app-deps.ts';
 import type { Executor } from '../../db/transaction.ts';
 import { type Actor, auditEntry } from '../../http/context.ts';
-import { idempotent } from '../../http/idempotency.ts';
+import { IDEMPOTENCY_MAX_TTL_MS, idempotent } from '../../http/idempotency.ts';
 import { audit } from '../audit/audit-log.ts';
 import { createCatalogStore } from '../catalog/catalog-store.ts';
 import { createConsentService } from '../consents/consent-service.ts';
+import { toRecord } from '../decision/decision-store.ts';
 import { verifySubjectToken } from '../subjects/subject-token.ts';
 import { bannerNoticeOf, type CollectProperty } from './banner-config.ts';
 
@@ -35,12 +31,6 @@ export interface CollectContext {
 const CLOCK_SKEW_MS = 5 * 60_000;
 /** Older than this, a queued choice is dated when it arrives (the browser's clock is not trusted further). */
 const MAX_DELAY_MS = 7 * 86_400_000;
-/**
- * A choice's Idempotency-Key is kept a day longer than a choice keeps its browser date: a choice
- * recorded whose answer never reached the page, sent again from the banner's queue on a visit
- * days later, is still recorded once.
- */
-const CHOICE_KEY_TTL_MS = MAX_DELAY_MS + 86_400_000;
 
 const unprocessable = (errors: FieldError[]) =>
   new AssentError('unprocessable', errors.map((e) => e.detail).join('; '), errors);
@@ -187,7 +177,9 @@ export function createCollectService(deps: AppDeps) {
           });
           return { status: 201, body: { recorded: records.length, identified: claims !== null } };
         },
-        CHOICE_KEY_TTL_MS,
+        // kept longer than a choice keeps its browser date: a choice whose answer never reached the
+        // page, sent again from the banner's queue on a visit days later, is still recorded once
+        IDEMPOTENCY_MAX_TTL_MS,
       );
     },
 
@@ -246,18 +238,10 @@ export function createCollectService(deps: AppDeps) {
           ]),
         )
         .execute();
-      const records: DecisionRecord[] = rows.map((r) => ({
-        id: r.record_id,
-        targetType: r.target_type as TargetType,
-        targetKey: r.target_key,
-        channel: r.channel,
-        // a choice made on any site of the consent group counts as made on this one
-        scopeType: r.scope_type as ScopeType,
+      // a choice made on any site of the consent group counts as made on this one
+      const records = rows.map((r) => ({
+        ...toRecord(r),
         scopeKey: r.scope_type === 'property' ? cp.property.key : r.scope_key,
-        state: r.state as ConsentState,
-        occurredAt: r.occurred_at,
-        expiresAt: r.expires_at,
-        source: r.source as ConsentSource,
       }));
       // a choice older than the property keeps one is asked again, as the banner itself does, and
       // so is one made before the newest material notice version

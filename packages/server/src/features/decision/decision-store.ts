@@ -56,7 +56,8 @@ type StateRow = {
   source: string | null;
 };
 
-const toRecord = (r: StateRow): DecisionRecord => ({
+/** A consent_state row as the decision reads it. */
+export const toRecord = (r: StateRow): DecisionRecord => ({
   id: r.record_id as string,
   targetType: r.target_type as TargetType,
   targetKey: r.target_key as string,

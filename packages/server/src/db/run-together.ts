@@ -5,7 +5,7 @@ import type { Executor } from './transaction.ts';
 const isPostgres = (exec: Executor) => exec.getExecutor().adapter instanceof PostgresAdapter;
 
 /** `name AS (statement), ...` with each statement's $n renumbered after the ones before it. */
-function asCtes(named: [string, CompiledQuery][]) {
+export function asCtes(named: [string, CompiledQuery][]) {
   const parameters: unknown[] = [];
   const parts = named.map(([name, c]) => {
     const offset = parameters.length;

@@ -32,6 +32,7 @@ import {
   toLedgerRecord,
   toRow,
 } from './consent-store.ts';
+import { writeBatcherOf } from './write-batcher.ts';
 
 /** An optimistic write (`recordNow`) that must be made again in a transaction; it wrote nothing. */
 class NeedsTransaction extends Error {}
@@ -205,11 +206,16 @@ export function createConsentService(deps: AppDeps) {
     ];
     const newHead = { seq, hash: prevHash as string, at: recordedAt };
     // independent writes: one statement on PostgreSQL
-    if (creates) {
+    if (optimistic) {
+      // with the optimistic writes of other requests, in one statement (see createWriteBatcher)
+      const inserts = [...(creates ?? []), ...writes];
+      const move = creates ? null : { workspaceId: actor.workspaceId, subjectId, fromSeq, head: newHead };
+      const alone = creates
+        ? () => runTogether(trx, inserts).then(() => true)
+        : () => runGuarded(trx, moveHeadFrom(trx, actor.workspaceId, subjectId, fromSeq, newHead), writes);
+      if (!(await writeBatcherOf(db)({ move, inserts, alone }))) throw new NeedsTransaction();
+    } else if (creates) {
       await runTogether(trx, [...creates, ...writes]);
-    } else if (optimistic) {
-      const guard = moveHeadFrom(trx, actor.workspaceId, subjectId, fromSeq, newHead);
-      if (!(await runGuarded(trx, guard, writes))) throw new NeedsTransaction();
     } else {
       await runTogether(trx, [setHead(trx, actor.workspaceId, subjectId, newHead), ...writes]);
     }

@@ -1,5 +1,5 @@
 import { AssentError, type Identifier, normalizeIdentifier } from '@assent/core';
-import type { Compilable } from 'kysely';
+import type { RowsInsert } from '../../db/query-templates.ts';
 import { runTogether } from '../../db/run-together.ts';
 import type { Executor } from '../../db/transaction.ts';
 import type { Actor } from '../../http/context.ts';
@@ -42,7 +42,7 @@ export interface ResolvedSubject {
    * (with its outbox event and audit entry), for the caller to run with its own writes, the
    * subject carrying the chain head of its first records.
    */
-  createQueries?: (ledger: { seq: number; head: string | null }) => Compilable[];
+  createQueries?: (ledger: { seq: number; head: string | null }) => RowsInsert[];
   /** With `readOnly`: the subject exists and the upsert would have changed it; nothing was written. */
   changes?: boolean;
   /** With `readOnly` and one identifier: the found subject's chain head, read with it (not locked). */

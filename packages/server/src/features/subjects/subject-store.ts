@@ -1,6 +1,5 @@
 import { AssentError, type Identifier, type IdentifierType } from '@assent/core';
-import type { Compilable } from 'kysely';
-import { compileTemplate, insertRows } from '../../db/query-templates.ts';
+import { compileTemplate, insertRows, type RowsInsert } from '../../db/query-templates.ts';
 import type { Executor } from '../../db/transaction.ts';
 import { newId, nowIso } from '../../shared/ids.ts';
 import { parseJson } from '../../shared/json.ts';
@@ -121,7 +120,7 @@ export function createSubjectStore(db: Executor) {
       { id = newId(), ledger = { seq: 0, head: null as string | null } } = {},
     ) {
       const now = nowIso();
-      const queries: Compilable[] = [
+      const queries: RowsInsert[] = [
         insertRows(exec, 'subjects', [
           {
             id,

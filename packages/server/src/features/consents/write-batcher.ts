@@ -1,0 +1,198 @@
+import { CompiledQuery, type Kysely, sql } from 'kysely';
+import { compileTemplate, type RowsInsert } from '../../db/query-templates.ts';
+import { asCtes } from '../../db/run-together.ts';
+import type { Database } from '../../db/schema.ts';
+
+/** Where a write moves its subject's chain head: from `fromSeq`, only if it is still there. */
+export interface HeadMove {
+  workspaceId: string;
+  subjectId: string;
+  fromSeq: number;
+  head: { seq: number; hash: string; at: string };
+}
+
+/**
+ * One optimistic ledger write (PostgreSQL): its inserts, made only if its `move` of the chain
+ * head succeeds (none for a new subject's first write, whose inserts create the subject).
+ * `alone` makes the same write in a statement of its own, with the same answer.
+ */
+export interface BatchedWrite {
+  move: HeadMove | null;
+  inserts: RowsInsert[];
+  alone: () => Promise<boolean>;
+}
+
+interface Pending extends BatchedWrite {
+  resolve: (written: boolean) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Writes in one statement at most; more wait for the next. */
+const MAX_BATCH = 32;
+/** Batched statements running at once (each holds a pool connection). */
+const MAX_RUNNING = 2;
+/** The entry a row belongs to, a key json_populate_record leaves aside. */
+const ENTRY = '_e';
+
+/** `insert into t (cols) select cols from <the batch's rows of t> where their entry's move succeeded`. */
+function batchedInsert(kysely: Kysely<Database>, group: RowsInsert['insert'], rows: object[]) {
+  const { table, columns, tweak } = group;
+  const shape = `batched|${table}|${columns.join(',')}|${tweak?.variant ?? ''}`;
+  return compileTemplate(kysely, shape, [JSON.stringify(rows)], (v) => {
+    const source = sql`json_array_elements(${v(0)}::json) as j(v) cross join lateral json_populate_record(null::${sql.table(table)}, j.v)`;
+    const select = kysely
+      .selectFrom(source.as('r') as never)
+      .select(columns.map((c) => sql.ref(`r.${c}`)) as never)
+      .where(sql<boolean>`(j.v->>${sql.lit(ENTRY)})::int in (select e from ok)` as never);
+    const insert = kysely
+      .insertInto(table as never)
+      .columns(columns as never)
+      .expression(select as never);
+    return tweak ? tweak.apply(insert as never) : insert;
+  });
+}
+
+/**
+ * The heads to move, as JSON rows, applied together; returns the entries whose move succeeded.
+ * The ids again as an array: the planner then finds the rows by the primary key, whatever it
+ * guesses of the JSON's row count (it would otherwise scan the table).
+ */
+const MOVES = `update "subjects" as s set "ledger_seq" = m.seq, "ledger_head" = m.head, "updated_at" = m.at
+  from json_to_recordset($1::json) as m(e int, ws text, id text, from_seq int, seq int, head text, at text)
+  where s."id" = any($2::text[]) and s."workspace_id" = m.ws and s."id" = m.id and s."ledger_seq" = m.from_seq
+    and s."merged_into" is null
+  returning m.e`;
+
+/** The whole batch as one statement: the head moves, then every table's rows of the entries that may write. */
+export function batchStatement(
+  kysely: Kysely<Database>,
+  batch: BatchedWrite[],
+): CompiledQuery<{ e: number }> {
+  // in id order: whatever the plan, two batches lock their rows in the same order (no deadlock)
+  const moves = batch
+    .flatMap((w, e) => (w.move ? [moveRow(e, w.move)] : []))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const free = batch.flatMap((w, e) => (w.move ? [] : [e]));
+  const groups = new Map<string, { insert: RowsInsert['insert']; rows: object[] }>();
+  batch.forEach((w, e) => {
+    for (const { insert } of w.inserts) {
+      const key = `${insert.table}|${insert.columns.join(',')}|${insert.tweak?.variant ?? ''}`;
+      let group = groups.get(key);
+      if (!group) {
+        group = { insert, rows: [] };
+        groups.set(key, group);
+      }
+      for (const row of insert.rows) group.rows.push({ ...row, [ENTRY]: e });
+    }
+  });
+  // a fixed order of tables, so a batch of the same kinds of write has the same text (one prepared statement)
+  const ordered = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const head = [
+    ['guard', CompiledQuery.raw(MOVES, [JSON.stringify(moves), moves.map((m) => m.id)])],
+    [
+      'ok',
+      CompiledQuery.raw(
+        'select e from guard union all select value::int from json_array_elements_text($1::json)',
+        [JSON.stringify(free)],
+      ),
+    ],
+  ] as [string, CompiledQuery][];
+  const { ctes, parameters } = asCtes([
+    ...head,
+    ...ordered.map(([, g], i): [string, CompiledQuery] => [`w${i}`, batchedInsert(kysely, g.insert, g.rows)]),
+  ]);
+  return CompiledQuery.raw(`WITH ${ctes} SELECT e FROM guard`, parameters);
+}
+
+const moveRow = (e: number, m: HeadMove) => ({
+  e,
+  ws: m.workspaceId,
+  id: m.subjectId,
+  from_seq: m.fromSeq,
+  seq: m.head.seq,
+  head: m.head.hash,
+  at: m.head.at,
+});
+
+/**
+ * Takes the next batch out of `queue`: writes in order, at most `max`, leaving a subject's later
+ * writes for a later batch (two moves of one row in one statement would not see each other).
+ */
+export function takeBatch<T extends { move: HeadMove | null }>(queue: T[], max = MAX_BATCH): T[] {
+  const batch: T[] = [];
+  const subjects = new Set<string>();
+  for (let i = 0; i < queue.length && batch.length < max; ) {
+    const id = queue[i].move?.subjectId;
+    if (id && subjects.has(id)) {
+      i++;
+      continue;
+    }
+    if (id) subjects.add(id);
+    batch.push(...queue.splice(i, 1));
+  }
+  return batch;
+}
+
+/**
+ * Group commit for PostgreSQL's optimistic writes: writes that arrive while others are running
+ * go together as one statement (`batchStatement`), which saves each its round trip and most of
+ * the database's per-statement work. A write whose move fails is answered false and wrote
+ * nothing, as alone. Two writes of one subject never share a statement. When the statement
+ * fails (a unique violation, a value PostgreSQL's JSON refuses), each write is made alone, so
+ * each gets the answer or the error it would have had.
+ */
+export function createWriteBatcher(kysely: Kysely<Database>) {
+  const queue: Pending[] = [];
+  let running = 0;
+
+  async function runBatch(batch: Pending[]) {
+    if (batch.length === 1) {
+      const [w] = batch;
+      await w.alone().then(w.resolve, w.reject);
+      return;
+    }
+    let written: Set<number>;
+    try {
+      const { rows } = await kysely.executeQuery(batchStatement(kysely, batch));
+      written = new Set(rows.map((r) => Number(r.e)));
+    } catch {
+      // nothing of the batch was written: each write alone gives its own answer or error
+      await Promise.all(batch.map((w) => w.alone().then(w.resolve, w.reject)));
+      return;
+    }
+    batch.forEach((w, e) => {
+      w.resolve(w.move ? written.has(e) : true);
+    });
+  }
+
+  function pump() {
+    while (running < MAX_RUNNING && queue.length) {
+      const batch = takeBatch(queue);
+      running++;
+      void runBatch(batch).finally(() => {
+        running--;
+        pump();
+      });
+    }
+  }
+
+  return function write(w: BatchedWrite): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      queue.push({ ...w, resolve, reject });
+      // writes arriving in the same turn of the event loop join the same batch
+      if (queue.length === 1 && running < MAX_RUNNING) setImmediate(pump);
+    });
+  };
+}
+
+const batchers = new WeakMap<Kysely<Database>, ReturnType<typeof createWriteBatcher>>();
+
+/** The batcher of this database (one per connection pool). */
+export function writeBatcherOf(kysely: Kysely<Database>) {
+  let b = batchers.get(kysely);
+  if (!b) {
+    b = createWriteBatcher(kysely);
+    batchers.set(kysely, b);
+  }
+  return b;
+}

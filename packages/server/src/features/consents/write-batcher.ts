@@ -2,6 +2,7 @@ import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { compileTemplate, type RowsInsert } from '../../db/query-templates.ts';
 import { asCtes } from '../../db/run-together.ts';
 import type { Database } from '../../db/schema.ts';
+import { createBatcher, eachAlone, onePer } from '../../db/statement-batcher.ts';
 
 /** Where a write moves its subject's chain head: from `fromSeq`, only if it is still there. */
 export interface HeadMove {
@@ -20,11 +21,6 @@ export interface BatchedWrite {
   move: HeadMove | null;
   inserts: RowsInsert[];
   alone: () => Promise<boolean>;
-}
-
-interface Pending extends BatchedWrite {
-  resolve: (written: boolean) => void;
-  reject: (err: unknown) => void;
 }
 
 /** Writes in one statement at most; more wait for the next. */
@@ -115,20 +111,18 @@ const moveRow = (e: number, m: HeadMove) => ({
 });
 
 /**
- * Takes the next batch out of `queue`: writes in order, at most `max`, leaving a subject's later
- * writes for a later batch (two moves of one row in one statement would not see each other).
+ * The next batch out of `queue`: writes in order, at most `max`, leaving a subject's later writes
+ * for a later batch (two moves of one row in one statement would not see each other).
  */
 export function takeBatch<T extends { move: HeadMove | null }>(queue: T[], max = MAX_BATCH): T[] {
   const batch: T[] = [];
   const subjects = new Set<string>();
-  for (let i = 0; i < queue.length && batch.length < max; ) {
-    const id = queue[i].move?.subjectId;
-    if (id && subjects.has(id)) {
-      i++;
-      continue;
-    }
+  for (const w of queue) {
+    if (batch.length === max) break;
+    const id = w.move?.subjectId;
+    if (id && subjects.has(id)) continue;
     if (id) subjects.add(id);
-    batch.push(...queue.splice(i, 1));
+    batch.push(w);
   }
   return batch;
 }
@@ -142,57 +136,23 @@ export function takeBatch<T extends { move: HeadMove | null }>(queue: T[], max =
  * each gets the answer or the error it would have had.
  */
 export function createWriteBatcher(kysely: Kysely<Database>) {
-  const queue: Pending[] = [];
-  let running = 0;
-
-  async function runBatch(batch: Pending[]) {
-    if (batch.length === 1) {
-      const [w] = batch;
-      await w.alone().then(w.resolve, w.reject);
-      return;
-    }
-    let written: Set<number>;
-    try {
-      const { rows } = await kysely.executeQuery(batchStatement(kysely, batch));
-      written = new Set(rows.map((r) => Number(r.e)));
-    } catch {
-      // nothing of the batch was written: each write alone gives its own answer or error
-      await Promise.all(batch.map((w) => w.alone().then(w.resolve, w.reject)));
-      return;
-    }
-    batch.forEach((w, e) => {
-      w.resolve(w.move ? written.has(e) : true);
-    });
-  }
-
-  function pump() {
-    while (running < MAX_RUNNING && queue.length) {
-      const batch = takeBatch(queue);
-      running++;
-      void runBatch(batch).finally(() => {
-        running--;
-        pump();
-      });
-    }
-  }
-
-  return function write(w: BatchedWrite): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
-      queue.push({ ...w, resolve, reject });
-      // writes arriving in the same turn of the event loop join the same batch
-      if (queue.length === 1 && running < MAX_RUNNING) setImmediate(pump);
-    });
-  };
+  return createBatcher<BatchedWrite, boolean>({
+    maxRunning: MAX_RUNNING,
+    take: (queue) => takeBatch(queue),
+    async run(batch) {
+      if (batch.length === 1) return eachAlone(batch, (w) => w.alone());
+      let rows: { e: number }[];
+      try {
+        rows = (await kysely.executeQuery(batchStatement(kysely, batch))).rows;
+      } catch {
+        // nothing of the batch was written: each write alone gives its own answer or error
+        return eachAlone(batch, (w) => w.alone());
+      }
+      const written = new Set(rows.map((r) => Number(r.e)));
+      return batch.map((w, e) => ({ status: 'fulfilled', value: w.move ? written.has(e) : true }));
+    },
+  });
 }
-
-const batchers = new WeakMap<Kysely<Database>, ReturnType<typeof createWriteBatcher>>();
 
 /** The batcher of this database (one per connection pool). */
-export function writeBatcherOf(kysely: Kysely<Database>) {
-  let b = batchers.get(kysely);
-  if (!b) {
-    b = createWriteBatcher(kysely);
-    batchers.set(kysely, b);
-  }
-  return b;
-}
+export const writeBatcherOf = onePer(createWriteBatcher);

@@ -1,12 +1,13 @@
 import { AssentError, type Identifier, normalizeIdentifier } from '@assent/core';
 import type { RowsInsert } from '../../db/query-templates.ts';
 import { runTogether } from '../../db/run-together.ts';
-import type { Executor } from '../../db/transaction.ts';
+import { type Executor, isPostgres } from '../../db/transaction.ts';
 import type { Actor } from '../../http/context.ts';
 import { auditEntry } from '../../http/context.ts';
 import { newId } from '../../shared/ids.ts';
 import { audit, auditQuery } from '../audit/audit-log.ts';
 import { emit, emitQuery } from '../outbox/outbox.ts';
+import { headReaderOf } from './head-reader.ts';
 import type { IdentifierInput, SubjectRef } from './subject-schemas.ts';
 import { type ChainHead, createSubjectStore } from './subject-store.ts';
 
@@ -60,6 +61,8 @@ export interface UpsertOptions {
 
 export function createSubjectService(db: Executor) {
   const store = createSubjectStore(db);
+  const headReader = (workspaceId: string, identifier: Identifier) =>
+    headReaderOf(db)(workspaceId, identifier);
 
   /**
    * Finds the subject by any identifier, else creates it; identifiers not yet linked to anyone
@@ -75,7 +78,11 @@ export function createSubjectService(db: Executor) {
     let owners: (string | null)[];
     if (opts.readOnly && identifiers.length === 1) {
       // one query finds the subject and where its chain ends
-      const found = await store.headByIdentifier(actor.workspaceId, identifiers[0], trx);
+      // outside a transaction, on PostgreSQL, with the lookups of other requests (createHeadReader)
+      const found =
+        trx === db && isPostgres(db)
+          ? await headReader(actor.workspaceId, identifiers[0])
+          : await store.headByIdentifier(actor.workspaceId, identifiers[0], trx);
       if (found) {
         const changes = attributes !== undefined && Object.keys(attributes).length > 0;
         return { subjectId: found.subject_id, created: false, ...(changes ? { changes } : { head: found }) };

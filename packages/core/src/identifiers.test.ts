@@ -20,6 +20,16 @@ describe('normalizeIdentifier', () => {
     expect(() => normalizeIdentifier({ type: 'email', value: grows })).toThrow(/not valid/);
   });
 
+  it('refuses an unpaired surrogate, and keeps a pair (an emoji)', () => {
+    expect(() => normalizeIdentifier({ type: 'external:crm', value: 'a\ud800b' })).toThrow(
+      /unpaired surrogate/,
+    );
+    expect(() => normalizeIdentifier({ type: 'external:crm', value: 'a\udc00' })).toThrow(
+      /unpaired surrogate/,
+    );
+    expect(normalizeIdentifier({ type: 'external:crm', value: 'a\ud83d\ude00' }).value).toBe('a\ud83d\ude00');
+  });
+
   it('refuses U+0000, which PostgreSQL cannot store', () => {
     expect(() => normalizeIdentifier({ type: 'external:crm', value: 'a\u0000b' })).toThrow(/U\+0000/);
   });

@@ -21,6 +21,9 @@ export function isIdentifierType(type: string): type is IdentifierType {
  * Normalises an identifier so that one person is found whatever the spelling:
  * emails trimmed and lower-cased, phones in E.164. Throws `invalid_identifier` otherwise.
  */
+/** A UTF-16 surrogate that is not half of a pair (with the u flag a pair is one code point). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
 export function normalizeIdentifier(
   input: { type: string; value: string },
   defaultCountry?: string,
@@ -34,10 +37,12 @@ export function normalizeIdentifier(
     );
   }
   const tooLong = (v: string) => v.length === 0 || v.length > 320 || v.includes('\u0000');
-  if (tooLong(raw)) {
+  // U+0000 and an unpaired surrogate are not text PostgreSQL can store (a driver would turn the
+  // surrogate into U+FFFD, so two different values would name one person)
+  if (tooLong(raw) || LONE_SURROGATE.test(raw)) {
     throw new AssentError(
       'invalid_identifier',
-      `The ${type} identifier must be 1 to 320 characters, with no U+0000`,
+      `The ${type} identifier must be 1 to 320 characters of text, with no U+0000 or unpaired surrogate`,
     );
   }
   if (type === 'email') {

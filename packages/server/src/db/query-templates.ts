@@ -61,7 +61,7 @@ export const asCompilable = <R>(query: CompiledQuery<R>): Compilable<R> => ({ co
 /** What an insert adds to `insertInto(table).values(...)`, such as an ON CONFLICT clause, under a name. */
 export type InsertTweak = { variant: string; apply: (insert: never) => Compilable };
 
-/** An insert from `insertRows`: compiled, and described, so it can be built in another form (`runGuarded`). */
+/** An insert from `insertRows`: compiled, and described, so it can be built in another form (a write batch). */
 export interface RowsInsert extends Compilable {
   insert: { table: string; columns: string[]; rows: readonly object[]; tweak?: InsertTweak };
 }
@@ -87,7 +87,7 @@ export function insertRows<T extends keyof Database & string>(
     for (const c of columns) values.push(r[c]);
   }
   const shape = `insert|${table}|${names}|${rows.length}|${tweak?.variant ?? ''}`;
-  // compiled when asked: `runGuarded` builds its own form from `insert` instead
+  // compiled when asked: a write batch builds its own form from `insert` instead
   let query: CompiledQuery | undefined;
   const compile = () => {
     query ??= compileTemplate(exec, shape, values, (v) => {

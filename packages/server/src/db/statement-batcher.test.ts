@@ -61,13 +61,33 @@ describe('createBatcher', () => {
     expect(settled.map((s) => s.status)).toEqual(['rejected', 'fulfilled']);
     const failing = createBatcher<number, number>({
       maxRunning: 1,
-      take: (q) => q,
+      take: (q) => [...q],
       run: async () => {
         throw new Error('down');
       },
     });
     await expect(Promise.all([failing(1), failing(2)])).rejects.toThrow('down');
     expect(await r.batcher(4)).toBe(8);
+  });
+});
+
+describe('createBatcher under a backlog', () => {
+  it('drains a long queue, refuses work past its limit with a 503, and goes on when take picks nothing', async () => {
+    let batches = 0;
+    const batcher = createBatcher<number, number>({
+      maxRunning: 1,
+      maxQueue: 60_000,
+      take: (queue) => (queue[0] === 64 ? [] : queue.slice(0, 32)),
+      run: async (batch) => {
+        batches++;
+        return batch.map((n) => ({ status: 'fulfilled', value: n }));
+      },
+    });
+    const items = Array.from({ length: 60_000 }, (_, i) => i);
+    const answers = items.map((n) => batcher(n));
+    await expect(batcher(-1)).rejects.toMatchObject({ code: 'unavailable' });
+    expect(await Promise.all(answers)).toEqual(items);
+    expect(batches).toBeGreaterThan(60_000 / 32);
   });
 });
 

@@ -1,39 +1,65 @@
+import { AssentError } from '@assent/core';
+
+/** How far into the queue `take` looks for a batch: taking costs the same whatever the backlog. */
+const LOOKAHEAD = 256;
+/** Items waiting at most, by default; past that new work is refused (503) rather than queued. */
+const MAX_QUEUE = 10_000;
+
 /**
  * Runs work that arrives together as batches: what is queued while `maxRunning` batches run
  * waits and goes in the next one (at the first, what arrives in the same turn of the event loop
- * goes together). `take` picks a batch out of the queue (what it leaves waits for the next);
- * `run` answers each of its items, in order. A batch of one is run the same way.
+ * goes together). `take` picks a batch out of the queue's first items (what it leaves waits
+ * for the next; an empty pick takes the first item); `run` answers each of its items, in order.
+ * A batch of one is run the same way. Past `maxQueue` waiting items, new ones get a 503.
  */
 export function createBatcher<T, R>(opts: {
   maxRunning: number;
-  take: (queue: T[]) => T[];
+  maxQueue?: number;
+  take: (queue: readonly T[]) => T[];
   run: (batch: T[]) => Promise<PromiseSettledResult<R>[]>;
 }): (item: T) => Promise<R> {
-  const queue: { item: T; resolve: (r: R) => void; reject: (err: unknown) => void }[] = [];
+  type Waiting = { item: T; resolve: (r: R) => void; reject: (err: unknown) => void };
+  const queue: Waiting[] = [];
   let running = 0;
+  const maxQueue = opts.maxQueue ?? MAX_QUEUE;
 
-  async function runBatch(batch: typeof queue) {
+  async function runBatch(batch: Waiting[]) {
     let outcomes: PromiseSettledResult<R>[];
     try {
-      outcomes = await opts.run(batch.map((p) => p.item));
+      outcomes = await opts.run(batch.map((w) => w.item));
     } catch (err) {
-      for (const p of batch) p.reject(err);
+      for (const w of batch) w.reject(err);
       return;
     }
-    batch.forEach((p, i) => {
+    batch.forEach((w, i) => {
       const o = outcomes[i];
-      if (o.status === 'fulfilled') p.resolve(o.value);
-      else p.reject(o.reason);
+      if (o.status === 'fulfilled') w.resolve(o.value);
+      else w.reject(o.reason);
     });
+  }
+
+  /** Takes the next batch out of the queue, looking at its first `LOOKAHEAD` items only. */
+  function next(): Waiting[] {
+    const window = queue.slice(0, LOOKAHEAD);
+    let picked: Set<T>;
+    try {
+      picked = new Set(opts.take(window.map((w) => w.item)));
+    } catch (err) {
+      picked = new Set();
+      queue.shift()?.reject(err);
+    }
+    if (picked.size === 0) return queue.splice(0, 1);
+    const batch: Waiting[] = [];
+    const left: Waiting[] = [];
+    for (const w of window) (picked.has(w.item) ? batch : left).push(w);
+    queue.splice(0, window.length, ...left);
+    return batch;
   }
 
   function pump() {
     while (running < opts.maxRunning && queue.length) {
-      const items = opts.take(queue.map((p) => p.item));
-      if (!items.length) return;
-      const taken = new Set(items);
-      const batch = queue.filter((p) => taken.has(p.item));
-      queue.splice(0, queue.length, ...queue.filter((p) => !taken.has(p.item)));
+      const batch = next();
+      if (!batch.length) continue;
       running++;
       void runBatch(batch).finally(() => {
         running--;
@@ -44,6 +70,10 @@ export function createBatcher<T, R>(opts: {
 
   return (item: T) =>
     new Promise<R>((resolve, reject) => {
+      if (queue.length >= maxQueue) {
+        reject(new AssentError('unavailable', 'Too much work is waiting for the database; retry shortly'));
+        return;
+      }
       queue.push({ item, resolve, reject });
       if (queue.length === 1 && running < opts.maxRunning) setImmediate(pump);
     });

@@ -10,7 +10,7 @@ import {
 import { PostgresAdapter } from 'kysely';
 import type { AppDeps } from '../../app-deps.ts';
 import { insertRows } from '../../db/query-templates.ts';
-import { runGuarded, runTogether } from '../../db/run-together.ts';
+import { runTogether } from '../../db/run-together.ts';
 import { type Executor, isUniqueViolation } from '../../db/transaction.ts';
 import type { Actor } from '../../http/context.ts';
 import { auditEntry } from '../../http/context.ts';
@@ -24,7 +24,6 @@ import type { RecordConsents } from './consent-schemas.ts';
 import {
   applyToState,
   lockHead,
-  moveHeadFrom,
   type RecordRow,
   recordsOfSubjects,
   setHead,
@@ -210,10 +209,7 @@ export function createConsentService(deps: AppDeps) {
       // with the optimistic writes of other requests, in one statement (see createWriteBatcher)
       const inserts = [...(creates ?? []), ...writes];
       const move = creates ? null : { workspaceId: actor.workspaceId, subjectId, fromSeq, head: newHead };
-      const alone = creates
-        ? () => runTogether(trx, inserts).then(() => true)
-        : () => runGuarded(trx, moveHeadFrom(trx, actor.workspaceId, subjectId, fromSeq, newHead), writes);
-      if (!(await writeBatcherOf(db)({ move, inserts, alone }))) throw new NeedsTransaction();
+      if (!(await writeBatcherOf(db)({ move, inserts }))) throw new NeedsTransaction();
     } else if (creates) {
       await runTogether(trx, [...creates, ...writes]);
     } else {

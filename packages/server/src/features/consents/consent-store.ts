@@ -93,7 +93,7 @@ export function recordsOfSubjects(exec: Executor, workspaceId: string, subjectId
  * On PostgreSQL the row lock it takes (FOR NO KEY UPDATE: the row is not rewritten) queues
  * concurrent writers for one subject until the transaction ends; others do not wait. SQLite has
  * one writer at a time, and writes one after another within a group commit: a read is enough.
- * With `lock` false it is a plain read, for a write guarded by `moveHeadFrom` instead.
+ * With `lock` false it is a plain read, for an optimistic write (see write-batcher.ts) instead.
  */
 export async function lockHead(exec: Executor, workspaceId: string, subjectId: string, lock = true) {
   const locks = lock && exec.getExecutor().adapter instanceof PostgresAdapter;
@@ -125,34 +125,6 @@ export const setHead = (
         .set({ ledger_seq: v(2), ledger_head: v(3), updated_at: v(4) })
         .where('workspace_id', '=', v(0))
         .where('id', '=', v(1)),
-    ),
-  );
-
-/**
- * Moves the chain head on only if it is still at `fromSeq` and the subject was not merged
- * meanwhile: the guard of a write made without a lock (`runGuarded`), returning the row it moved.
- */
-export const moveHeadFrom = (
-  exec: Executor,
-  workspaceId: string,
-  subjectId: string,
-  fromSeq: number,
-  head: { seq: number; hash: string; at: string },
-) =>
-  asCompilable(
-    compileTemplate(
-      exec,
-      'consents.move-head-from',
-      [workspaceId, subjectId, fromSeq, head.seq, head.hash, head.at],
-      (v) =>
-        exec
-          .updateTable('subjects')
-          .set({ ledger_seq: v(3), ledger_head: v(4), updated_at: v(5) })
-          .where('workspace_id', '=', v(0))
-          .where('id', '=', v(1))
-          .where('ledger_seq', '=', v(2))
-          .where('merged_into', 'is', null)
-          .returning('id'),
     ),
   );
 

@@ -1,30 +1,66 @@
+import type { InsertQueryBuilder, InsertResult } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, testDatabases } from '../../../test/support/test-database.ts';
 import { type Db, migrate } from '../../db/database.ts';
+import { insertRows } from '../../db/query-templates.ts';
+import type { Database } from '../../db/schema.ts';
 import { newId, nowIso } from '../../shared/ids.ts';
-import { auditQuery } from '../audit/audit-log.ts';
 import { createSubjectStore } from '../subjects/subject-store.ts';
-import { type BatchedWrite, createWriteBatcher, type HeadMove, takeBatch } from './write-batcher.ts';
+import {
+  type BatchedWrite,
+  createWriteBatcher,
+  type HeadMove,
+  isStatementError,
+  takeBatch,
+} from './write-batcher.ts';
 
-const move = (subjectId: string, fromSeq: number): HeadMove => ({
-  workspaceId: 'ws',
+const move = (subjectId: string, fromSeq: number, workspaceId = 'ws'): HeadMove => ({
+  workspaceId,
   subjectId,
   fromSeq,
   head: { seq: fromSeq + 1, hash: `h${fromSeq + 1}`, at: nowIso() },
 });
 
+const identifierRow = (value: string) => ({
+  id: newId(),
+  workspace_id: 'ws',
+  subject_id: newId(),
+  type: 'email',
+  value,
+  created_at: nowIso(),
+});
+
 describe('takeBatch', () => {
-  it('takes writes in order, leaving a subject already in the batch for the next one', () => {
-    const queue = [
-      { n: 1, move: move('a', 0) },
-      { n: 2, move: null },
-      { n: 3, move: move('a', 1) },
-      { n: 4, move: move('b', 0) },
-      { n: 5, move: null },
+  it('takes writes in order, leaving for the next batch one that claims a subject or a new identifier already in it', () => {
+    const create = (value: string) => ({
+      move: null,
+      inserts: [insertRows(null as never, 'subject_identifiers', [identifierRow(value)])],
+    });
+    const queue: (BatchedWrite & { n: number })[] = [
+      { n: 1, move: move('a', 0), inserts: [] },
+      { n: 2, ...create('x@example.com') },
+      { n: 3, move: move('a', 1), inserts: [] },
+      { n: 4, ...create('x@example.com') },
+      { n: 5, move: move('b', 0), inserts: [] },
+      { n: 6, ...create('y@example.com') },
     ];
-    expect(takeBatch(queue, 3).map((w) => w.n)).toEqual([1, 2, 4]);
-    expect(takeBatch(queue.slice(1), 3).map((w) => w.n)).toEqual([2, 3, 4]);
-    expect(takeBatch([queue[2], queue[4]], 3).map((w) => w.n)).toEqual([3, 5]);
+    expect(takeBatch(queue).map((w) => w.n)).toEqual([1, 2, 5, 6]);
+    expect(takeBatch(queue, 2).map((w) => w.n)).toEqual([1, 2]);
+    expect(takeBatch([queue[2], queue[3]]).map((w) => w.n)).toEqual([3, 4]);
+  });
+});
+
+describe('isStatementError', () => {
+  it("tells PostgreSQL's refusals of a statement (nothing written) from other failures", () => {
+    for (const code of ['23505', '22P05', '22001', '40P01', '40001'])
+      expect(isStatementError({ code })).toBe(true);
+    for (const err of [
+      { code: '42703' },
+      { code: '57P01' },
+      new Error('Connection terminated unexpectedly'),
+      null,
+    ])
+      expect(isStatementError(err)).toBe(false);
   });
 });
 
@@ -33,6 +69,7 @@ if (testDatabases().includes('postgres')) {
   describe('write batches on postgres', () => {
     let db: Db;
     let workspaceId = '';
+    let statements = 0;
     const subjects: string[] = [];
     beforeAll(async () => {
       db = (await freshDatabase('postgres')).db;
@@ -43,35 +80,46 @@ if (testDatabases().includes('postgres')) {
         .values({ id: workspaceId, key: 'batch', name: 'Batch', created_at: nowIso() } as never)
         .execute();
       const store = createSubjectStore(db.kysely);
-      for (let i = 0; i < 3; i++) subjects.push(await store.create(db.kysely, workspaceId, [], {}));
+      for (let i = 0; i < 6; i++) subjects.push(await store.create(db.kysely, workspaceId, [], {}));
     });
     afterAll(() => db.close());
 
-    const at = (subjectId: string, fromSeq: number): HeadMove => ({
-      ...move(subjectId, fromSeq),
-      workspaceId,
-    });
-    const entry = (m: HeadMove | null, target: string, id = newId()) => {
-      const insert = auditQuery(db.kysely, {
-        workspaceId,
-        actor: 'test',
-        action: 'test.batch',
-        targetType: 'subject',
-        targetId: target,
-        requestId: id,
+    /** A batcher on the test's database that counts the statements it sends, failed ones too. */
+    const batcher = () => {
+      statements = 0;
+      const counted = new Proxy(db.kysely, {
+        get(target, key) {
+          const value = Reflect.get(target, key);
+          if (key === 'executeQuery') statements++;
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
       });
-      return { move: m, inserts: [insert], calls: 0 };
+      return createWriteBatcher(counted);
     };
-    const alone = (w: ReturnType<typeof entry>): BatchedWrite => ({
-      ...w,
-      alone: async () => {
-        w.calls++;
-        return true;
-      },
+    const createdAt = nowIso();
+    const at = (subjectId: string, fromSeq: number) => move(subjectId, fromSeq, workspaceId);
+    const event = (id: string, type = 'consent.updated') => ({
+      id,
+      workspace_id: workspaceId,
+      type,
+      payload: JSON.stringify({ id, quote: `it's "quoted" \\ \u00e9 \ud83d\ude00` }),
+      created_at: createdAt,
+      delivered_at: null,
     });
-    const written = async (target: string) =>
-      (await db.kysely.selectFrom('audit_log').select('request_id').where('target_id', '=', target).execute())
-        .length;
+    // an event's type is replaced when its id is already there
+    const upsert = {
+      variant: 'test-upsert',
+      apply: (insert: never) =>
+        (insert as InsertQueryBuilder<Database, 'outbox', InsertResult>).onConflict((oc) =>
+          oc.column('id').doUpdateSet((eb) => ({ type: eb.ref('excluded.type') })),
+        ),
+    };
+    const write = (m: HeadMove | null, ...events: ReturnType<typeof event>[]): BatchedWrite => ({
+      move: m,
+      inserts: [insertRows(db.kysely, 'outbox', events)],
+    });
+    const events = async (ids: string[]) =>
+      db.kysely.selectFrom('outbox').selectAll().where('id', 'in', ids).orderBy('id').execute();
     const headOf = async (id: string) =>
       db.kysely
         .selectFrom('subjects')
@@ -79,32 +127,86 @@ if (testDatabases().includes('postgres')) {
         .where('id', '=', id)
         .executeTakeFirstOrThrow();
 
-    it("writes several people's rows in one statement, each only if its head is still where it was read", async () => {
-      const write = createWriteBatcher(db.kysely);
-      const moved = entry(at(subjects[0], 0), 'moved');
-      const stale = entry(at(subjects[1], 7), 'stale');
-      const free = entry(null, 'free');
-      // arriving in one turn of the event loop, they go as one statement: none is made alone
-      const answers = await Promise.all([moved, stale, free].map((w) => write(alone(w))));
+    it("writes several people's rows in one statement, values as given, each only if its head is still where it was read", async () => {
+      const send = batcher();
+      // subjects in reverse id order: answers follow the writes, not the order rows are locked in
+      const answers = await Promise.all([
+        send(write(at(subjects[1], 0), event('e-moved-1'), event('e-moved-2'))),
+        send(write(at(subjects[0], 7), event('e-stale'))),
+        send(write(null, event('e-free'))),
+      ]);
       expect(answers).toEqual([true, false, true]);
-      expect([moved.calls, stale.calls, free.calls]).toEqual([0, 0, 0]);
-      expect([await written('moved'), await written('stale'), await written('free')]).toEqual([1, 0, 1]);
-      expect(await headOf(subjects[0])).toMatchObject({ ledger_seq: 1, ledger_head: 'h1' });
-      expect(await headOf(subjects[1])).toMatchObject({ ledger_seq: 0, ledger_head: null });
+      expect(statements).toBe(1);
+      expect(await events(['e-free', 'e-moved-1', 'e-moved-2', 'e-stale'])).toEqual([
+        event('e-free'),
+        event('e-moved-1'),
+        event('e-moved-2'),
+      ]);
+      expect(await headOf(subjects[1])).toMatchObject({ ledger_seq: 1, ledger_head: 'h1' });
+      expect(await headOf(subjects[0])).toMatchObject({ ledger_seq: 0, ledger_head: null });
     });
 
-    it('makes each write alone, and none in the batch, when the batch statement fails', async () => {
-      const write = createWriteBatcher(db.kysely);
-      const first = entry(at(subjects[2], 0), 'first');
-      // the same audit row id twice: a unique violation fails the whole statement
-      const clash = entry(null, 'clash');
-      const row = first.inserts[0].insert.rows[0] as { id: string };
-      (clash.inserts[0].insert.rows[0] as { id: string }).id = row.id;
-      const answers = await Promise.all([first, clash].map((w) => write(alone(w))));
-      expect(answers).toEqual([true, true]);
-      expect([first.calls, clash.calls]).toEqual([1, 1]);
-      expect([await written('first'), await written('clash')]).toEqual([0, 0]);
+    it('applies an insert tweak (an upsert) only for the writes whose move succeeded', async () => {
+      const send = batcher();
+      const retyped = (id: string, type: string, m: HeadMove) => ({
+        move: m,
+        inserts: [insertRows(db.kysely, 'outbox', [event(id, type)], upsert)],
+      });
+      const answers = await Promise.all([
+        send(retyped('e-moved-1', 'subject.updated', at(subjects[1], 1))),
+        send(retyped('e-moved-2', 'subject.merged', at(subjects[0], 3))),
+      ]);
+      expect(answers).toEqual([true, false]);
+      const rows = await events(['e-moved-1', 'e-moved-2']);
+      expect(rows.map((r) => r.type)).toEqual(['subject.updated', 'consent.updated']);
+    });
+
+    it('fails only the move of a person another transaction holds, without waiting for it', async () => {
+      const send = batcher();
+      await db.kysely.transaction().execute(async (trx) => {
+        await trx.selectFrom('subjects').select('id').where('id', '=', subjects[2]).forUpdate().execute();
+        const answers = await Promise.all([
+          send(write(at(subjects[2], 0), event('e-held'))),
+          send(write(at(subjects[3], 0), event('e-free-row'))),
+        ]);
+        expect(answers).toEqual([false, true]);
+      });
+      expect((await events(['e-held', 'e-free-row'])).map((r) => r.id)).toEqual(['e-free-row']);
       expect(await headOf(subjects[2])).toMatchObject({ ledger_seq: 0 });
+    });
+
+    it('makes each write in a statement of its own when PostgreSQL refuses the batch', async () => {
+      const send = batcher();
+      // the same event id twice: a unique violation fails the whole statement
+      const settled = await Promise.allSettled([
+        send(write(at(subjects[4], 0), event('e-alone'))),
+        send(write(null, event('e-twice'))),
+        send(write(null, event('e-twice'))),
+      ]);
+      expect(statements).toBe(4);
+      expect(settled[0]).toEqual({ status: 'fulfilled', value: true });
+      const clashes = settled.slice(1);
+      expect(clashes.filter((s) => s.status === 'fulfilled')).toHaveLength(1);
+      expect(clashes.find((s) => s.status === 'rejected')).toMatchObject({ reason: { code: '23505' } });
+      expect((await events(['e-alone', 'e-twice'])).map((r) => r.id)).toEqual(['e-alone', 'e-twice']);
+      expect(await headOf(subjects[4])).toMatchObject({ ledger_seq: 1 });
+    });
+
+    it('fails every write of the batch, and writes none, on any other error', async () => {
+      const send = batcher();
+      const broken: BatchedWrite = {
+        move: null,
+        // a column the table does not have: an error PostgreSQL raises before running anything
+        inserts: [insertRows(db.kysely, 'outbox', [{ ...event('e-broken'), nope: 1 } as never])],
+      };
+      const settled = await Promise.allSettled([
+        send(write(at(subjects[5], 0), event('e-good'))),
+        send(broken),
+      ]);
+      expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+      expect(statements).toBe(1);
+      expect(await events(['e-good', 'e-broken'])).toEqual([]);
+      expect(await headOf(subjects[5])).toMatchObject({ ledger_seq: 0 });
     });
   });
 }

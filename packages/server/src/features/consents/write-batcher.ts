@@ -15,12 +15,10 @@ export interface HeadMove {
 /**
  * One optimistic ledger write (PostgreSQL): its inserts, made only if its `move` of the chain
  * head succeeds (none for a new subject's first write, whose inserts create the subject).
- * `alone` makes the same write in a statement of its own, with the same answer.
  */
 export interface BatchedWrite {
   move: HeadMove | null;
   inserts: RowsInsert[];
-  alone: () => Promise<boolean>;
 }
 
 /** Writes in one statement at most; more wait for the next. */
@@ -50,21 +48,39 @@ function batchedInsert(kysely: Kysely<Database>, group: RowsInsert['insert'], ro
 
 /**
  * The heads to move, as JSON rows, applied together; returns the entries whose move succeeded.
- * The ids again as an array: the planner then finds the rows by the primary key, whatever it
- * guesses of the JSON's row count (it would otherwise scan the table).
+ * Each row is first locked, in id order, unless another transaction holds it: a write whose
+ * row is held fails its move without waiting (it is then made in a transaction, which waits on
+ * its own), so a held row never stalls the other writes of the batch, and two batches cannot
+ * wait on each other. The ids go as an array: the rows are found by the primary key, whatever
+ * the planner guesses of the JSON's row count (it would otherwise scan the table).
  */
 const MOVES = `update "subjects" as s set "ledger_seq" = m.seq, "ledger_head" = m.head, "updated_at" = m.at
   from json_to_recordset($1::json) as m(e int, ws text, id text, from_seq int, seq int, head text, at text)
-  where s."id" = any($2::text[]) and s."workspace_id" = m.ws and s."id" = m.id and s."ledger_seq" = m.from_seq
-    and s."merged_into" is null
+  where s."id" in (select l."id" from "subjects" as l where l."id" = any($2::text[])
+      order by l."id" for no key update skip locked)
+    and s."workspace_id" = m.ws and s."id" = m.id and s."ledger_seq" = m.from_seq and s."merged_into" is null
   returning m.e`;
+
+/** Tables whose rows a write may add under a unique key besides a fresh id: the key's columns. */
+const UNIQUE_KEYS: Record<string, string[]> = { subject_identifiers: ['workspace_id', 'type', 'value'] };
+
+const keyOf = (table: string, row: object) =>
+  `${table}|${UNIQUE_KEYS[table].map((c) => String((row as Record<string, unknown>)[c])).join('|')}`;
+
+/** What a write claims: its subject's row, and the unique keys it inserts. */
+function claimsOf(w: BatchedWrite): string[] {
+  const claims = w.move ? [`subjects|${w.move.subjectId}`] : [];
+  for (const { insert } of w.inserts) {
+    if (UNIQUE_KEYS[insert.table]) for (const row of insert.rows) claims.push(keyOf(insert.table, row));
+  }
+  return claims;
+}
 
 /** The whole batch as one statement: the head moves, then every table's rows of the entries that may write. */
 export function batchStatement(
   kysely: Kysely<Database>,
   batch: BatchedWrite[],
 ): CompiledQuery<{ e: number }> {
-  // in id order: whatever the plan, two batches lock their rows in the same order (no deadlock)
   const moves = batch
     .flatMap((w, e) => (w.move ? [moveRow(e, w.move)] : []))
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -83,6 +99,11 @@ export function batchStatement(
   });
   // a fixed order of tables, so a batch of the same kinds of write has the same text (one prepared statement)
   const ordered = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // unique keys inserted in key order: two batches that wait on each other's new keys wait in one order
+  for (const [, g] of ordered) {
+    const { table } = g.insert;
+    if (UNIQUE_KEYS[table]) g.rows.sort((a, b) => (keyOf(table, a) < keyOf(table, b) ? -1 : 1));
+  }
   const head = [
     ['guard', CompiledQuery.raw(MOVES, [JSON.stringify(moves), moves.map((m) => m.id)])],
     [
@@ -111,45 +132,52 @@ const moveRow = (e: number, m: HeadMove) => ({
 });
 
 /**
- * The next batch out of `queue`: writes in order, at most `max`, leaving a subject's later writes
- * for a later batch (two moves of one row in one statement would not see each other).
+ * The next batch out of `queue`: writes in order, at most `max`, leaving for a later batch a
+ * write that claims what one in the batch claims (two moves of one row in one statement would
+ * not see each other; two inserts of one new identifier fail the statement).
  */
-export function takeBatch<T extends { move: HeadMove | null }>(queue: T[], max = MAX_BATCH): T[] {
+export function takeBatch<T extends BatchedWrite>(queue: readonly T[], max = MAX_BATCH): T[] {
   const batch: T[] = [];
-  const subjects = new Set<string>();
+  const claimed = new Set<string>();
   for (const w of queue) {
     if (batch.length === max) break;
-    const id = w.move?.subjectId;
-    if (id && subjects.has(id)) continue;
-    if (id) subjects.add(id);
+    const claims = claimsOf(w);
+    if (claims.some((c) => claimed.has(c))) continue;
+    for (const c of claims) claimed.add(c);
     batch.push(w);
   }
   return batch;
 }
 
+/** An error PostgreSQL raised for the statement itself (bad data, a constraint, a deadlock): it wrote nothing. */
+export const isStatementError = (err: unknown) =>
+  /^(22|23|40)/.test(String((err as { code?: unknown })?.code ?? ''));
+
 /**
  * Group commit for PostgreSQL's optimistic writes: writes that arrive while others are running
  * go together as one statement (`batchStatement`), which saves each its round trip and most of
- * the database's per-statement work. A write whose move fails is answered false and wrote
- * nothing, as alone. Two writes of one subject never share a statement. When the statement
- * fails (a unique violation, a value PostgreSQL's JSON refuses), each write is made alone, so
- * each gets the answer or the error it would have had.
+ * the database's per-statement work. A write whose move fails (its head moved, or another
+ * transaction holds it) is answered false and wrote nothing. When PostgreSQL refuses the
+ * statement (a unique violation, a value its JSON refuses), each write is made in a statement
+ * of its own, so each gets its own answer or error; any other error (such as a lost connection,
+ * when the statement may have committed) fails every write of the batch.
  */
 export function createWriteBatcher(kysely: Kysely<Database>) {
+  const one = async (batch: BatchedWrite[]) => {
+    const { rows } = await kysely.executeQuery(batchStatement(kysely, batch));
+    const written = new Set(rows.map((r) => Number(r.e)));
+    return batch.map((w, e) => (w.move ? written.has(e) : true));
+  };
   return createBatcher<BatchedWrite, boolean>({
     maxRunning: MAX_RUNNING,
     take: (queue) => takeBatch(queue),
     async run(batch) {
-      if (batch.length === 1) return eachAlone(batch, (w) => w.alone());
-      let rows: { e: number }[];
       try {
-        rows = (await kysely.executeQuery(batchStatement(kysely, batch))).rows;
-      } catch {
-        // nothing of the batch was written: each write alone gives its own answer or error
-        return eachAlone(batch, (w) => w.alone());
+        return (await one(batch)).map((value) => ({ status: 'fulfilled', value }));
+      } catch (err) {
+        if (batch.length === 1 || !isStatementError(err)) throw err;
+        return eachAlone(batch, async (w) => (await one([w]))[0]);
       }
-      const written = new Set(rows.map((r) => Number(r.e)));
-      return batch.map((w, e) => ({ status: 'fulfilled', value: w.move ? written.has(e) : true }));
     },
   });
 }

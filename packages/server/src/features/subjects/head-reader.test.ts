@@ -45,6 +45,12 @@ if (testDatabases().includes('postgres')) {
         .set({ ledger_seq: 3, ledger_head: 'h3' })
         .where('id', '=', ids.bo)
         .execute();
+      ids.old = await store.create(db.kysely, ws[0], [email('old@x.example')], {});
+      await db.kysely
+        .updateTable('subjects')
+        .set({ merged_into: ids.ana })
+        .where('id', '=', ids.old)
+        .execute();
     });
     afterAll(() => db.close());
 
@@ -62,15 +68,22 @@ if (testDatabases().includes('postgres')) {
         // another workspace's person is not found from this one
         read(ws[0], email('cy@x.example')),
         read(ws[1], email('cy@x.example')),
+        // the same person twice, and a person merged into another (the write follows it)
+        read(ws[0], email('ana@x.example')),
+        read(ws[0], email('old@x.example')),
       ]);
+      const ana = { subject_id: ids.ana, ledger_seq: 0, ledger_head: null, merged_into: null };
       expect(answers).toEqual([
-        { subject_id: ids.ana, ledger_seq: 0, ledger_head: null, merged_into: null },
+        ana,
         { subject_id: ids.bo, ledger_seq: 3, ledger_head: 'h3', merged_into: null },
         null,
         null,
         { subject_id: ids.other, ledger_seq: 0, ledger_head: null, merged_into: null },
+        ana,
+        { subject_id: ids.old, ledger_seq: 0, ledger_head: null, merged_into: ids.ana },
       ]);
-      // the first four went as one query; the other workspace's lookup, alone in its batch, by itself
+      expect(answers[5]).not.toBe(answers[0]);
+      // the first workspace's went as one query; the other workspace's lookup, alone in its batch, by itself
       expect(alone).toEqual(['cy@x.example']);
     });
   });

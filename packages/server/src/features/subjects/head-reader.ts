@@ -18,7 +18,7 @@ const MAX_BATCH = 64;
 const MAX_RUNNING = 2;
 
 /** The next batch: lookups of the first one's workspace and identifier type, in order. */
-export function takeLookups<T extends Lookup>(queue: T[], max = MAX_BATCH): T[] {
+export function takeLookups<T extends Lookup>(queue: readonly T[], max = MAX_BATCH): T[] {
   const [first] = queue;
   if (!first) return [];
   const same = (l: Lookup) =>
@@ -26,20 +26,30 @@ export function takeLookups<T extends Lookup>(queue: T[], max = MAX_BATCH): T[] 
   return queue.filter(same).slice(0, max);
 }
 
-/** The subjects (and their chain heads) of identifiers of one workspace and type, found by the unique index. */
+/**
+ * The subjects (and their chain heads) of identifiers of one workspace and type, found by the
+ * unique index; each row says which of `values` it answers (`n`, from 1), as PostgreSQL read it.
+ */
 function lookupQuery(kysely: Kysely<Database>, workspaceId: string, type: string, values: string[]) {
-  return compileTemplate<HeadRow & { value: string }>(
+  return compileTemplate<HeadRow & { n: string | number }>(
     kysely,
     'subjects.heads-by-values',
     [workspaceId, type, values],
     (v) =>
       kysely
-        .selectFrom('subject_identifiers as i')
+        .selectFrom(sql`unnest(${v(2)}::text[]) with ordinality`.as(sql`q(value, n)` as never) as never)
+        .innerJoin('subject_identifiers as i', (j) => j.on(sql`i.value`, '=', sql`q.value` as never) as never)
         .innerJoin('subjects as s', 's.id', 'i.subject_id')
-        .select(['i.value', 'i.subject_id', 's.ledger_seq', 's.ledger_head', 's.merged_into'])
+        .select([
+          sql<string>`q.n`.as('n'),
+          'i.subject_id',
+          's.ledger_seq',
+          's.ledger_head',
+          's.merged_into',
+        ] as never)
         .where('i.workspace_id', '=', v(0))
         .where('i.type', '=', v(1))
-        .where('i.value', '=', sql<string>`any(${v(2)}::text[])` as never),
+        .where('i.value', '=', sql<string>`any(${v(2)}::text[])` as never) as never,
   );
 }
 
@@ -60,8 +70,12 @@ export function createHeadReader(
       if (batch.length === 1) return eachAlone(batch, (l) => alone(l.workspaceId, l.identifier));
       const values = [...new Set(batch.map((l) => l.identifier.value))];
       const { rows } = await kysely.executeQuery(lookupQuery(kysely, workspaceId, identifier.type, values));
-      const byValue = new Map(rows.map(({ value, ...head }) => [value, head]));
-      return batch.map((l) => ({ status: 'fulfilled', value: byValue.get(l.identifier.value) ?? null }));
+      const byValue = new Map(rows.map(({ n, ...head }) => [values[Number(n) - 1], head]));
+      // each its own object: a caller may change what it gets
+      return batch.map((l) => {
+        const head = byValue.get(l.identifier.value);
+        return { status: 'fulfilled', value: head ? { ...head } : null };
+      });
     },
   });
   return (workspaceId: string, identifier: Identifier) => read({ workspaceId, identifier });

@@ -67,7 +67,7 @@ export function createDatabase(opts: DatabaseOptions): Db {
     return {
       kysely,
       dialect: 'postgres',
-      write: (run) => retryOnUniqueViolation(() => kysely.transaction().execute(run)),
+      write: (run) => retryOnConflict(() => kysely.transaction().execute(run)),
       read: async <R>(query: CompiledQuery) => (await kysely.executeQuery<R>(query)).rows,
       close: () => kysely.destroy(),
     };
@@ -126,16 +126,20 @@ export function createDatabase(opts: DatabaseOptions): Db {
   };
 }
 
+/** PostgreSQL ended the transaction to break a deadlock, or for a serialization failure: it wrote nothing. */
+const lostRace = (err: unknown) => ['40P01', '40001'].includes(String((err as { code?: unknown })?.code));
+
 /**
  * Two transactions that both create the same person (or key) race on a unique index: the
- * loser sees the winner's row when it runs again. Other conflicts fail again and surface.
+ * loser sees the winner's row when it runs again. A transaction PostgreSQL chose to end in a
+ * deadlock runs again too. Other conflicts fail again and surface.
  */
-async function retryOnUniqueViolation<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
+async function retryOnConflict<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await fn();
     } catch (err) {
-      if (i >= attempts || !isUniqueViolation(err)) throw err;
+      if (i >= attempts || !(isUniqueViolation(err) || lostRace(err))) throw err;
     }
   }
 }

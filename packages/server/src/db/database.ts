@@ -7,7 +7,7 @@ import type { WriteLock } from './cluster-write-lock.ts';
 import { migrations } from './migrations/index.ts';
 import { prepareByText } from './pg-prepared.ts';
 import type { Database } from './schema.ts';
-import { isUniqueViolation } from './transaction.ts';
+import { isLostRace, isUniqueViolation } from './transaction.ts';
 import { startWalCheckpointer } from './wal-checkpointer.ts';
 import { createGroupCommit, type WriteUnit } from './write-queue.ts';
 
@@ -60,9 +60,13 @@ export interface DatabaseOptions {
 export function createDatabase(opts: DatabaseOptions): Db {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? DEFAULT_POOL_SIZE });
-    // a dropped idle connection must not crash the process
+    // a dropped connection must not crash the process: an idle one reports to the pool, one in use
+    // to its client (as well as to its query, which fails), where nothing else may be listening
     pool.on('error', () => {});
-    pool.on('connect', prepareByText);
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+      prepareByText(client);
+    });
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return {
       kysely,
@@ -126,9 +130,6 @@ export function createDatabase(opts: DatabaseOptions): Db {
   };
 }
 
-/** PostgreSQL ended the transaction to break a deadlock, or for a serialization failure: it wrote nothing. */
-const lostRace = (err: unknown) => ['40P01', '40001'].includes(String((err as { code?: unknown })?.code));
-
 /**
  * Two transactions that both create the same person (or key) race on a unique index: the
  * loser sees the winner's row when it runs again. A transaction PostgreSQL chose to end in a
@@ -139,7 +140,7 @@ async function retryOnConflict<T>(fn: () => Promise<T>, attempts = 3): Promise<T
     try {
       return await fn();
     } catch (err) {
-      if (i >= attempts || !(isUniqueViolation(err) || lostRace(err))) throw err;
+      if (i >= attempts || !(isUniqueViolation(err) || isLostRace(err))) throw err;
     }
   }
 }

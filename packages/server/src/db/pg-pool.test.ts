@@ -22,3 +22,41 @@ describe.skipIf(!testDatabases().includes('postgres'))('the connection pool on p
     }
   });
 });
+
+describe.skipIf(!testDatabases().includes('postgres'))('a lost connection on postgres', () => {
+  it('fails the queries on it without crashing the process, and the pool goes on', async () => {
+    const { databaseUrl } = await freshDatabaseUrl('postgres');
+    const db = createDatabase({ databaseUrl, poolSize: 2 });
+    const uncaught: unknown[] = [];
+    const listener = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', listener);
+    try {
+      const slow = sql`SELECT pg_sleep(5) AS slept`.execute(db.kysely).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      const admin = createDatabase({ databaseUrl, poolSize: 1 });
+      try {
+        let ended = 0;
+        while (!ended) {
+          const { rows } = await sql<{ n: number }>`SELECT count(pg_terminate_backend(pid))::int AS n
+            FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%' AND datname = current_database()`.execute(
+            admin.kysely,
+          );
+          ended = rows[0].n;
+        }
+      } finally {
+        await admin.close();
+      }
+      expect(await slow).toMatchObject({ code: '57P01' });
+      // at once, before the dead connection's socket has closed: one may get it and fail
+      await Promise.allSettled([1, 2, 3].map(() => sql`SELECT 1 AS one`.execute(db.kysely)));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(uncaught).toEqual([]);
+      expect((await sql<{ one: number }>`SELECT 1 AS one`.execute(db.kysely)).rows).toEqual([{ one: 1 }]);
+    } finally {
+      process.off('uncaughtException', listener);
+      await db.close();
+    }
+  });
+});

@@ -33,8 +33,8 @@ export function createBatcher<T, R>(opts: {
     }
     batch.forEach((w, i) => {
       const o = outcomes[i];
-      if (o.status === 'fulfilled') w.resolve(o.value);
-      else w.reject(o.reason);
+      if (o?.status === 'fulfilled') w.resolve(o.value);
+      else w.reject(o ? o.reason : new Error('A batch left an item unanswered'));
     });
   }
 
@@ -45,13 +45,15 @@ export function createBatcher<T, R>(opts: {
     try {
       picked = new Set(opts.take(window.map((w) => w.item)));
     } catch (err) {
+      // a pick that throws fails the first item, so the queue still moves
       picked = new Set();
       queue.shift()?.reject(err);
     }
-    if (picked.size === 0) return queue.splice(0, 1);
     const batch: Waiting[] = [];
     const left: Waiting[] = [];
-    for (const w of window) (picked.has(w.item) ? batch : left).push(w);
+    for (const w of window) (picked.has(w.item) && batch.length < picked.size ? batch : left).push(w);
+    // a pick of nothing (or of nothing queued) takes the first item
+    if (batch.length === 0) return queue.splice(0, 1);
     queue.splice(0, window.length, ...left);
     return batch;
   }

@@ -22,3 +22,7 @@ export function isUniqueViolation(err: unknown): boolean {
 
 /** True when `exec` runs on PostgreSQL. */
 export const isPostgres = (exec: Executor) => exec.getExecutor().adapter instanceof PostgresAdapter;
+
+/** PostgreSQL ended the transaction or statement to break a deadlock, or for a serialization failure: it wrote nothing. */
+export const isLostRace = (err: unknown) =>
+  ['40P01', '40001'].includes(String((err as { code?: unknown })?.code));

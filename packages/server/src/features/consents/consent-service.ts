@@ -11,7 +11,7 @@ import { PostgresAdapter } from 'kysely';
 import type { AppDeps } from '../../app-deps.ts';
 import { insertRows } from '../../db/query-templates.ts';
 import { runTogether } from '../../db/run-together.ts';
-import { type Executor, isUniqueViolation } from '../../db/transaction.ts';
+import { type Executor, isLostRace, isUniqueViolation } from '../../db/transaction.ts';
 import type { Actor } from '../../http/context.ts';
 import { auditEntry } from '../../http/context.ts';
 import { newId, nowIso } from '../../shared/ids.ts';
@@ -233,7 +233,7 @@ export function createConsentService(deps: AppDeps) {
       try {
         return await write(db, actor, input, 'optimistic');
       } catch (err) {
-        if (!(err instanceof NeedsTransaction) && !isUniqueViolation(err)) throw err;
+        if (!(err instanceof NeedsTransaction || isUniqueViolation(err) || isLostRace(err))) throw err;
       }
     }
     return deps.db.write((trx) => record(trx, actor, input));

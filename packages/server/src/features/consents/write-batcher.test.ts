@@ -1,4 +1,4 @@
-import type { InsertQueryBuilder, InsertResult } from 'kysely';
+import { type InsertQueryBuilder, type InsertResult, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, testDatabases } from '../../../test/support/test-database.ts';
 import { type Db, migrate } from '../../db/database.ts';
@@ -8,10 +8,12 @@ import { newId, nowIso } from '../../shared/ids.ts';
 import { createSubjectStore } from '../subjects/subject-store.ts';
 import {
   type BatchedWrite,
+  batchStatement,
   createWriteBatcher,
   type HeadMove,
   isStatementError,
   takeBatch,
+  writeBatcherOf,
 } from './write-batcher.ts';
 
 const move = (subjectId: string, fromSeq: number, workspaceId = 'ws'): HeadMove => ({
@@ -51,12 +53,14 @@ describe('takeBatch', () => {
 });
 
 describe('isStatementError', () => {
-  it("tells PostgreSQL's refusals of a statement (nothing written) from other failures", () => {
-    for (const code of ['23505', '22P05', '22001', '40P01', '40001'])
-      expect(isStatementError({ code })).toBe(true);
+  it("tells PostgreSQL's refusals of a statement (nothing written) from failures after which it may have committed", () => {
+    for (const code of ['23505', '22P05', '22001', '40P01', '40001', '55P03', '57014', '42703'])
+      expect(isStatementError({ severity: 'ERROR', code })).toBe(true);
     for (const err of [
-      { code: '42703' },
-      { code: '57P01' },
+      { severity: 'ERROR', code: '40003' },
+      { severity: 'ERROR', code: '08006' },
+      { severity: 'FATAL', code: '57P01' },
+      { code: '23505' },
       new Error('Connection terminated unexpectedly'),
       null,
     ])
@@ -127,6 +131,21 @@ if (testDatabases().includes('postgres')) {
         .where('id', '=', id)
         .executeTakeFirstOrThrow();
 
+    it("inserts new identifiers in one order, the subject service's", () => {
+      const creates = ['z@x.example', 'a@x.example', 'm@x.example'].map((value) => ({
+        move: null,
+        inserts: [insertRows(db.kysely, 'subject_identifiers', [identifierRow(value)])],
+      }));
+      const rows = batchStatement(db.kysely, creates).parameters.find(
+        (p) => typeof p === 'string' && p.includes('"value"'),
+      );
+      expect(JSON.parse(rows as string).map((r: { value: string }) => r.value)).toEqual([
+        'a@x.example',
+        'm@x.example',
+        'z@x.example',
+      ]);
+    });
+
     it("writes several people's rows in one statement, values as given, each only if its head is still where it was read", async () => {
       const send = batcher();
       // subjects in reverse id order: answers follow the writes, not the order rows are locked in
@@ -192,21 +211,51 @@ if (testDatabases().includes('postgres')) {
       expect(await headOf(subjects[4])).toMatchObject({ ledger_seq: 1 });
     });
 
-    it('fails every write of the batch, and writes none, on any other error', async () => {
+    it("never holds a move up behind a new person's write that waits", async () => {
+      statements = 0;
+      const send = writeBatcherOf(db.kysely);
+      let moved: boolean | undefined;
+      const created = await db.kysely.transaction().execute(async (trx) => {
+        await trx.insertInto('outbox').values(event('e-wait')).execute();
+        const create = send(write(null, event('e-wait')));
+        // sent in the same turn, the move goes on while the new person's write waits
+        moved = await send(write(at(subjects[5], 0), event('e-move')));
+        return { create };
+      });
+      expect(moved).toBe(true);
+      await expect(created.create).rejects.toMatchObject({ code: '23505' });
+      expect((await events(['e-move'])).map((r) => r.id)).toEqual(['e-move']);
+    });
+
+    // last: the pool may hand the lost connection to one more query before it notices
+    it('fails every write of its batch when the connection is lost, as the statement may have committed', async () => {
       const send = batcher();
-      const broken: BatchedWrite = {
-        move: null,
-        // a column the table does not have: an error PostgreSQL raises before running anything
-        inserts: [insertRows(db.kysely, 'outbox', [{ ...event('e-broken'), nope: 1 } as never])],
-      };
-      const settled = await Promise.allSettled([
-        send(write(at(subjects[5], 0), event('e-good'))),
-        send(broken),
-      ]);
-      expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+      let settled: PromiseSettledResult<boolean>[] = [];
+      await db.kysely
+        .transaction()
+        .execute(async (trx) => {
+          // an event id another transaction has inserted: the batch waits for it
+          await trx.insertInto('outbox').values(event('e-held')).execute();
+          const pending = Promise.allSettled([
+            send(write(null, event('e-held'))),
+            send(write(null, event('e-lost'))),
+          ]);
+          let pid: number | undefined;
+          while (!pid) {
+            const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity
+            where wait_event_type = 'Lock' and query like 'WITH guard AS%' and datname = current_database()`.execute(
+              db.kysely,
+            );
+            pid = rows[0]?.pid;
+          }
+          await sql`select pg_terminate_backend(${pid}::int)`.execute(db.kysely);
+          settled = await pending;
+          throw new Error('roll back');
+        })
+        .catch((err) => expect(err).toMatchObject({ message: 'roll back' }));
+      expect(settled.map((r) => r.status)).toEqual(['rejected', 'rejected']);
       expect(statements).toBe(1);
-      expect(await events(['e-good', 'e-broken'])).toEqual([]);
-      expect(await headOf(subjects[5])).toMatchObject({ ledger_seq: 0 });
+      expect(await events(['e-held', 'e-lost'])).toEqual([]);
     });
   });
 }

@@ -1,3 +1,4 @@
+import { compareIdentifiers } from '@assent/core';
 import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { compileTemplate, type RowsInsert } from '../../db/query-templates.ts';
 import { asCtes } from '../../db/run-together.ts';
@@ -61,6 +62,16 @@ const MOVES = `update "subjects" as s set "ledger_seq" = m.seq, "ledger_head" = 
     and s."workspace_id" = m.ws and s."id" = m.id and s."ledger_seq" = m.from_seq and s."merged_into" is null
   returning m.e`;
 
+type IdentifierRow = { workspace_id: string; type: string; value: string };
+const byIdentifier = (a: object, b: object) => {
+  const [x, y] = [a as IdentifierRow, b as IdentifierRow];
+  return x.workspace_id < y.workspace_id
+    ? -1
+    : x.workspace_id > y.workspace_id
+      ? 1
+      : compareIdentifiers(x, y);
+};
+
 /** Tables whose rows a write may add under a unique key besides a fresh id: the key's columns. */
 const UNIQUE_KEYS: Record<string, string[]> = { subject_identifiers: ['workspace_id', 'type', 'value'] };
 
@@ -99,10 +110,10 @@ export function batchStatement(
   });
   // a fixed order of tables, so a batch of the same kinds of write has the same text (one prepared statement)
   const ordered = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  // unique keys inserted in key order: two batches that wait on each other's new keys wait in one order
+  // new identifiers in one order, the one every write path uses (see the subject service's upsert):
+  // writes that wait on each other's new identifiers then wait in one direction, never in a cycle
   for (const [, g] of ordered) {
-    const { table } = g.insert;
-    if (UNIQUE_KEYS[table]) g.rows.sort((a, b) => (keyOf(table, a) < keyOf(table, b) ? -1 : 1));
+    if (g.insert.table === 'subject_identifiers') g.rows.sort(byIdentifier);
   }
   const head = [
     ['guard', CompiledQuery.raw(MOVES, [JSON.stringify(moves), moves.map((m) => m.id)])],
@@ -149,18 +160,25 @@ export function takeBatch<T extends BatchedWrite>(queue: readonly T[], max = MAX
   return batch;
 }
 
-/** An error PostgreSQL raised for the statement itself (bad data, a constraint, a deadlock): it wrote nothing. */
-export const isStatementError = (err: unknown) =>
-  /^(22|23|40)/.test(String((err as { code?: unknown })?.code ?? ''));
+/**
+ * An error PostgreSQL raised for the statement itself, which then wrote nothing: bad data, a
+ * constraint, a deadlock, a timeout. Not a lost connection or a failing server (FATAL, class 08,
+ * no SQLSTATE at all), nor 40003 (completion unknown): the statement may have committed.
+ */
+export function isStatementError(err: unknown): boolean {
+  const e = err as { severity?: unknown; code?: unknown } | null;
+  if (e?.severity !== 'ERROR' || typeof e.code !== 'string') return false;
+  return e.code !== '40003' && !e.code.startsWith('08');
+}
 
 /**
- * Group commit for PostgreSQL's optimistic writes: writes that arrive while others are running
- * go together as one statement (`batchStatement`), which saves each its round trip and most of
- * the database's per-statement work. A write whose move fails (its head moved, or another
- * transaction holds it) is answered false and wrote nothing. When PostgreSQL refuses the
- * statement (a unique violation, a value its JSON refuses), each write is made in a statement
- * of its own, so each gets its own answer or error; any other error (such as a lost connection,
- * when the statement may have committed) fails every write of the batch.
+ * Group commit for PostgreSQL's optimistic writes of one kind (moves, or new people's first
+ * writes): writes that arrive while others are running go together as one statement
+ * (`batchStatement`), which saves each its round trip and most of the database's per-statement
+ * work. A write whose move fails (its head moved, or another transaction holds it) is answered
+ * false and wrote nothing. When PostgreSQL refuses the statement (`isStatementError`), each write
+ * is made in a statement of its own, so each gets its own answer or error; any other error (such
+ * as a lost connection, when the statement may have committed) fails every write of the batch.
  */
 export function createWriteBatcher(kysely: Kysely<Database>) {
   const one = async (batch: BatchedWrite[]) => {
@@ -182,5 +200,14 @@ export function createWriteBatcher(kysely: Kysely<Database>) {
   });
 }
 
-/** The batcher of this database (one per connection pool). */
-export const writeBatcherOf = onePer(createWriteBatcher);
+/**
+ * The batchers of this database (one pair per connection pool). Moves and new people's writes
+ * go in batches of their own: a move never waits (a held row is skipped), while a new person's
+ * identifier waits for another transaction inserting the same one, and so would every move of
+ * its batch.
+ */
+export const writeBatcherOf = onePer((kysely: Kysely<Database>) => {
+  const moves = createWriteBatcher(kysely);
+  const creates = createWriteBatcher(kysely);
+  return (w: BatchedWrite) => (w.move ? moves(w) : creates(w));
+});

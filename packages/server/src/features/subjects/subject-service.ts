@@ -1,4 +1,4 @@
-import { AssentError, type Identifier, normalizeIdentifier } from '@assent/core';
+import { AssentError, compareIdentifiers, type Identifier, normalizeIdentifier } from '@assent/core';
 import type { RowsInsert } from '../../db/query-templates.ts';
 import { runTogether } from '../../db/run-together.ts';
 import { type Executor, isPostgres } from '../../db/transaction.ts';
@@ -71,10 +71,13 @@ export function createSubjectService(db: Executor) {
   async function upsert(
     trx: Executor,
     actor: Actor,
-    identifiers: Identifier[],
+    given: Identifier[],
     attributes: Record<string, unknown> | undefined,
     opts: UpsertOptions = {},
   ): Promise<ResolvedSubject> {
+    // in one order on every path: two transactions that insert the same new identifiers insert
+    // them in the same order, and so wait for each other rather than deadlock
+    const identifiers = [...given].sort(compareIdentifiers);
     let owners: (string | null)[];
     if (opts.readOnly && identifiers.length === 1) {
       // one query finds the subject and where its chain ends

@@ -56,11 +56,14 @@ describe('isStatementError', () => {
   it("tells PostgreSQL's refusals of a statement (nothing written) from failures after which it may have committed", () => {
     for (const code of ['23505', '22P05', '22001', '40P01', '40001', '55P03', '57014', '42703'])
       expect(isStatementError({ severity: 'ERROR', code })).toBe(true);
+    // a server whose messages are not in English translates the severity, not the SQLSTATE
+    expect(isStatementError({ severity: 'FEHLER', code: '22P05' })).toBe(true);
     for (const err of [
       { severity: 'ERROR', code: '40003' },
       { severity: 'ERROR', code: '08006' },
+      { severity: 'ERROR', code: '25P02' },
       { severity: 'FATAL', code: '57P01' },
-      { code: '23505' },
+      { code: 'ECONNRESET' },
       new Error('Connection terminated unexpectedly'),
       null,
     ])

@@ -162,13 +162,15 @@ export function takeBatch<T extends BatchedWrite>(queue: readonly T[], max = MAX
 
 /**
  * An error PostgreSQL raised for the statement itself, which then wrote nothing: bad data, a
- * constraint, a deadlock, a timeout. Not a lost connection or a failing server (FATAL, class 08,
- * no SQLSTATE at all), nor 40003 (completion unknown): the statement may have committed.
+ * constraint, a deadlock, a timeout. Told by its SQLSTATE alone (the severity's text is
+ * translated). Not a lost connection or a stopping server (class 08, 57P), a connection stuck in
+ * a failed transaction (class 25), 40003 (completion unknown: the statement may have committed),
+ * nor an error with no SQLSTATE (the driver's own).
  */
 export function isStatementError(err: unknown): boolean {
-  const e = err as { severity?: unknown; code?: unknown } | null;
-  if (e?.severity !== 'ERROR' || typeof e.code !== 'string') return false;
-  return e.code !== '40003' && !e.code.startsWith('08');
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return false;
+  return code !== '40003' && !/^(08|25|57P)/.test(code);
 }
 
 /**

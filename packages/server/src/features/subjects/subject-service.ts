@@ -71,13 +71,10 @@ export function createSubjectService(db: Executor) {
   async function upsert(
     trx: Executor,
     actor: Actor,
-    given: Identifier[],
+    identifiers: Identifier[],
     attributes: Record<string, unknown> | undefined,
     opts: UpsertOptions = {},
   ): Promise<ResolvedSubject> {
-    // in one order on every path: two transactions that insert the same new identifiers insert
-    // them in the same order, and so wait for each other rather than deadlock
-    const identifiers = [...given].sort(compareIdentifiers);
     let owners: (string | null)[];
     if (opts.readOnly && identifiers.length === 1) {
       // one query finds the subject and where its chain ends
@@ -112,11 +109,11 @@ export function createSubjectService(db: Executor) {
       return { subjectId, created: false, changes: true };
     }
     let changed = false;
-    for (const [i, owner] of owners.entries()) {
-      if (owner === null) {
-        await store.addIdentifier(trx, actor.workspaceId, subjectId, identifiers[i]);
-        changed = true;
-      }
+    // in the one order every path inserts new identifiers in (see the store's createQueries)
+    const unlinked = identifiers.filter((_, i) => owners[i] === null).sort(compareIdentifiers);
+    for (const identifier of unlinked) {
+      await store.addIdentifier(trx, actor.workspaceId, subjectId, identifier);
+      changed = true;
     }
     if (attributes && hasAttributes) {
       const current = await store.require(actor.workspaceId, subjectId, trx);

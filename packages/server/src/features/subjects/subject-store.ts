@@ -1,4 +1,4 @@
-import { AssentError, type Identifier, type IdentifierType } from '@assent/core';
+import { AssentError, compareIdentifiers, type Identifier, type IdentifierType } from '@assent/core';
 import { compileTemplate, insertRows, type RowsInsert } from '../../db/query-templates.ts';
 import type { Executor } from '../../db/transaction.ts';
 import { newId, nowIso } from '../../shared/ids.ts';
@@ -139,14 +139,19 @@ export function createSubjectStore(db: Executor) {
           insertRows(
             exec,
             'subject_identifiers',
-            identifiers.map((i) => ({
-              id: newId(),
-              workspace_id: workspaceId,
-              subject_id: id,
-              type: i.type,
-              value: i.value,
-              created_at: now,
-            })),
+            // ids in the order given (a person's identifiers are listed so), rows inserted in
+            // one order on every path: two transactions inserting the same new identifiers then
+            // wait for each other in one direction, never in a cycle
+            identifiers
+              .map((i) => ({
+                id: newId(),
+                workspace_id: workspaceId,
+                subject_id: id,
+                type: i.type,
+                value: i.value,
+                created_at: now,
+              }))
+              .sort(compareIdentifiers),
           ),
         );
       }

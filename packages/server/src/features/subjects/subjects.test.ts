@@ -33,6 +33,33 @@ describe.each(testDatabases())('subjects on %s', (kind) => {
     expect(byPhone.json().items[0].attributes).toEqual({ firstName: 'Ana' });
   });
 
+  it("goes to the owner of the first identifier given when two people own them, and lists a new person's identifiers as given", async () => {
+    const ana = (await upsert([{ type: 'email', value: 'first-ana@example.com' }])).json();
+    const visitor = (await upsert([{ type: 'anonymous_id', value: 'first-visitor' }])).json();
+    const both = [
+      { type: 'email', value: 'first-ana@example.com' },
+      { type: 'anonymous_id', value: 'first-visitor' },
+    ];
+    expect((await upsert(both)).json().id).toBe(ana.id);
+    expect((await upsert([...both].reverse())).json().id).toBe(visitor.id);
+    const recorded = await s.call({
+      method: 'POST',
+      url: '/v1/consents',
+      payload: {
+        subject: { identifiers: both },
+        decisions: [{ target: { type: 'channel', key: 'email' }, state: 'granted' }],
+        source: 'api',
+      },
+    });
+    expect(recorded.json().subjectId).toBe(ana.id);
+    const given = [
+      { type: 'phone', value: '+33611223344' },
+      { type: 'email', value: 'first-new@example.com' },
+      { type: 'customer_id', value: 'first-c' },
+    ];
+    expect((await upsert(given)).json().identifiers).toEqual(given);
+  });
+
   it('rejects what is not a phone number or an email, writing nothing', async () => {
     const before = await s.deps.db.kysely
       .selectFrom('subjects')

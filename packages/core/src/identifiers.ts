@@ -84,7 +84,8 @@ export function identifierHash(id: Identifier): string {
   return createHash('sha256').update(`${id.type}:${id.value}`).digest('hex');
 }
 
-const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** Orders strings by UTF-16 code units (as `<` does), the same in every locale. */
+export const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Orders identifiers by type, then value (by UTF-16 code units): one order wherever they are written. */
 export const compareIdentifiers = (a: { type: string; value: string }, b: { type: string; value: string }) =>

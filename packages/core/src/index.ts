@@ -28,6 +28,7 @@ export { AssentError, errorCodes } from './errors.ts';
 export { explainDecision } from './explain.ts';
 export type { Identifier, IdentifierType } from './identifiers.ts';
 export {
+  byCodeUnits,
   compareIdentifiers,
   identifierHash,
   identifierTypes,

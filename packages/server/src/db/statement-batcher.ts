@@ -46,8 +46,8 @@ export function createBatcher<T, R>(opts: {
       picked = new Set(opts.take(window.map((w) => w.item)));
     } catch (err) {
       // a pick that throws fails the first item, so the queue still moves
-      picked = new Set();
       queue.shift()?.reject(err);
+      return [];
     }
     const batch: Waiting[] = [];
     const left: Waiting[] = [];

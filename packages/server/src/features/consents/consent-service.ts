@@ -7,11 +7,10 @@ import {
   type ScopeType,
   truncateIp,
 } from '@assent/core';
-import { PostgresAdapter } from 'kysely';
 import type { AppDeps } from '../../app-deps.ts';
 import { insertRows } from '../../db/query-templates.ts';
 import { runTogether } from '../../db/run-together.ts';
-import { type Executor, isLostRace, isUniqueViolation } from '../../db/transaction.ts';
+import { type Executor, isLostRace, isPostgres, isUniqueViolation } from '../../db/transaction.ts';
 import type { Actor } from '../../http/context.ts';
 import { auditEntry } from '../../http/context.ts';
 import { newId, nowIso } from '../../shared/ids.ts';
@@ -229,7 +228,7 @@ export function createConsentService(deps: AppDeps) {
     // attributes to set change the subject: only a transaction does that
     const setsAttributes =
       'identifiers' in input.subject && Object.keys(input.subject.attributes ?? {}).length > 0;
-    if (db.getExecutor().adapter instanceof PostgresAdapter && !setsAttributes) {
+    if (isPostgres(db) && !setsAttributes) {
       try {
         return await write(db, actor, input, 'optimistic');
       } catch (err) {

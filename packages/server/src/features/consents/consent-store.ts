@@ -1,8 +1,8 @@
 import { canonicalJson, type LedgerRecord } from '@assent/core';
-import { type InsertQueryBuilder, type InsertResult, PostgresAdapter, type Selectable, sql } from 'kysely';
+import { type InsertQueryBuilder, type InsertResult, type Selectable, sql } from 'kysely';
 import { asCompilable, compileTemplate, insertRows } from '../../db/query-templates.ts';
 import type { ConsentRecordTable, Database } from '../../db/schema.ts';
-import type { Executor } from '../../db/transaction.ts';
+import { type Executor, isPostgres } from '../../db/transaction.ts';
 import { parseJson } from '../../shared/json.ts';
 import type { ChainHead } from '../subjects/subject-store.ts';
 
@@ -96,7 +96,7 @@ export function recordsOfSubjects(exec: Executor, workspaceId: string, subjectId
  * With `lock` false it is a plain read, for an optimistic write (see write-batcher.ts) instead.
  */
 export async function lockHead(exec: Executor, workspaceId: string, subjectId: string, lock = true) {
-  const locks = lock && exec.getExecutor().adapter instanceof PostgresAdapter;
+  const locks = lock && isPostgres(exec);
   const shape = locks ? 'consents.lock-head' : 'consents.read-head';
   const query = compileTemplate<ChainHead>(exec, shape, [workspaceId, subjectId], (v) => {
     const read = exec

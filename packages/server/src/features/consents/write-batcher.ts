@@ -1,4 +1,4 @@
-import { compareIdentifiers } from '@assent/core';
+import { byCodeUnits, compareIdentifiers } from '@assent/core';
 import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { compileTemplate, type RowsInsert } from '../../db/query-templates.ts';
 import { asCtes } from '../../db/run-together.ts';
@@ -63,26 +63,20 @@ const MOVES = `update "subjects" as s set "ledger_seq" = m.seq, "ledger_head" = 
   returning m.e`;
 
 type IdentifierRow = { workspace_id: string; type: string; value: string };
+
+/** New identifiers by workspace, type and value: the one order every write path inserts them in. */
 const byIdentifier = (a: object, b: object) => {
   const [x, y] = [a as IdentifierRow, b as IdentifierRow];
-  return x.workspace_id < y.workspace_id
-    ? -1
-    : x.workspace_id > y.workspace_id
-      ? 1
-      : compareIdentifiers(x, y);
+  return byCodeUnits(x.workspace_id, y.workspace_id) || compareIdentifiers(x, y);
 };
 
-/** Tables whose rows a write may add under a unique key besides a fresh id: the key's columns. */
-const UNIQUE_KEYS: Record<string, string[]> = { subject_identifiers: ['workspace_id', 'type', 'value'] };
-
-const keyOf = (table: string, row: object) =>
-  `${table}|${UNIQUE_KEYS[table].map((c) => String((row as Record<string, unknown>)[c])).join('|')}`;
-
-/** What a write claims: its subject's row, and the unique keys it inserts. */
+/** What a write claims: its subject's row, and the new identifiers it inserts (a unique key). */
 function claimsOf(w: BatchedWrite): string[] {
-  const claims = w.move ? [`subjects|${w.move.subjectId}`] : [];
+  const claims = w.move ? [`subject\u0000${w.move.subjectId}`] : [];
   for (const { insert } of w.inserts) {
-    if (UNIQUE_KEYS[insert.table]) for (const row of insert.rows) claims.push(keyOf(insert.table, row));
+    if (insert.table !== 'subject_identifiers') continue;
+    for (const r of insert.rows as IdentifierRow[])
+      claims.push(`identifier\u0000${r.workspace_id}\u0000${r.type}\u0000${r.value}`);
   }
   return claims;
 }
@@ -94,7 +88,7 @@ export function batchStatement(
 ): CompiledQuery<{ e: number }> {
   const moves = batch
     .flatMap((w, e) => (w.move ? [moveRow(e, w.move)] : []))
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    .sort((a, b) => byCodeUnits(a.id, b.id));
   const free = batch.flatMap((w, e) => (w.move ? [] : [e]));
   const groups = new Map<string, { insert: RowsInsert['insert']; rows: object[] }>();
   batch.forEach((w, e) => {
@@ -109,9 +103,9 @@ export function batchStatement(
     }
   });
   // a fixed order of tables, so a batch of the same kinds of write has the same text (one prepared statement)
-  const ordered = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  // new identifiers in one order, the one every write path uses (see the subject service's upsert):
+  const ordered = [...groups.entries()].sort(([a], [b]) => byCodeUnits(a, b));
   // writes that wait on each other's new identifiers then wait in one direction, never in a cycle
+  // (the subject store's createQueries and the upsert's addIdentifier loop sort them the same way)
   for (const [, g] of ordered) {
     if (g.insert.table === 'subject_identifiers') g.rows.sort(byIdentifier);
   }

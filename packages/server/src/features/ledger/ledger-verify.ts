@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { createMerkleAccumulator, hashStoredRecord } from '@assent/core';
-import { PostgresAdapter, SqliteAdapter, sql } from 'kysely';
+import { SqliteAdapter, sql } from 'kysely';
 import type { Signer } from '../../crypto/signer.ts';
-import type { Executor } from '../../db/transaction.ts';
+import { type Executor, isPostgres } from '../../db/transaction.ts';
 import { toLedgerFields } from '../consents/consent-store.ts';
 import { CHECKPOINT_TYPE, EPOCH } from './checkpoint-claims.ts';
 import {
@@ -115,7 +115,7 @@ export async function verifyChains(
  * false `missing_tail` (run verify again).
  */
 function inSnapshot<T>(db: Executor, run: (exec: Executor) => Promise<T>): Promise<T> {
-  if (db.isTransaction || !(db.getExecutor().adapter instanceof PostgresAdapter)) return run(db);
+  if (db.isTransaction || !isPostgres(db)) return run(db);
   return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(run);
 }
 

@@ -1,11 +1,8 @@
-import type { InsertQueryBuilder, InsertResult } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, testDatabases } from '../../test/support/test-database.ts';
 import type { Db } from './database.ts';
 import { migrate } from './database.ts';
-import { insertRows } from './query-templates.ts';
 import { runTogether } from './run-together.ts';
-import type { Database } from './schema.ts';
 
 describe.each(testDatabases())('runTogether on %s', (kind) => {
   let db: Db;

@@ -1,5 +1,4 @@
-import { type Compilable, CompiledQuery, sql } from 'kysely';
-import { compileTemplate, type RowsInsert } from './query-templates.ts';
+import { type Compilable, CompiledQuery } from 'kysely';
 import { type Executor, isPostgres } from './transaction.ts';
 
 /** `name AS (statement), ...` with each statement's $n renumbered after the ones before it. */

@@ -9,6 +9,7 @@ import {
   normalizeIdentifier,
   type Question,
 } from '@assent/core';
+import { createBatcher, eachAlone } from '../../db/statement-batcher.ts';
 import type { Executor } from '../../db/transaction.ts';
 import { createCatalogCache } from './catalog-cache.ts';
 import {
@@ -57,6 +58,16 @@ function subjectName(s: FoundSubject | undefined): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * Single checks evaluated together at most: each read then stays a cached template (its values
+ * under the store's limit) whatever the mix of questions.
+ */
+const CHECKS_TOGETHER = 16;
+/** Groups of single checks being read at once; more wait and go together in the next group. */
+const CHECK_GROUPS_RUNNING = 4;
+
+type WaitingCheck = { workspaceId: string; check: PreparedCheck };
 
 export interface DecisionServiceOptions {
   catalogTtlMs?: number;
@@ -231,15 +242,37 @@ export function createDecisionService(db: Executor, opts: DecisionServiceOptions
     });
   }
 
+  /**
+   * Single checks (`POST /v1/check`) that arrive in the same turn of the event loop, as they do
+   * from many callers at once, are evaluated together like a batch: the same few reads answer
+   * them all. When a group fails, each of its checks is evaluated again on its own, so one check
+   * cannot fail another's answer.
+   */
+  const evaluateOne = (w: WaitingCheck) =>
+    evaluate(w.workspaceId, [w.check], { explain: true }).then(([result]) => result);
+  const checkTogether = createBatcher<WaitingCheck, CheckResult>({
+    maxRunning: CHECK_GROUPS_RUNNING,
+    take: (queue) => queue.filter((w) => w.workspaceId === queue[0].workspaceId).slice(0, CHECKS_TOGETHER),
+    async run(group) {
+      if (group.length === 1) return eachAlone(group, evaluateOne);
+      try {
+        const checks = group.map((w) => w.check);
+        const results = await evaluate(group[0].workspaceId, checks, { explain: true });
+        return results.map((value) => ({ status: 'fulfilled', value }) as const);
+      } catch {
+        return eachAlone(group, evaluateOne);
+      }
+    },
+  });
+
   return {
     prepare,
     prepareQuestion,
     evaluate,
     /** One check, validated: 422 for unknown keys or a malformed question. */
     async check(workspaceId: string, spec: CheckSpec): Promise<CheckResult> {
-      const [prepared] = await prepare(workspaceId, [spec], () => '');
-      const [result] = await evaluate(workspaceId, [prepared], { explain: true });
-      return result;
+      const [check] = await prepare(workspaceId, [spec], () => '');
+      return checkTogether({ workspaceId, check });
     },
     async checkBatch(workspaceId: string, specs: CheckSpec[]): Promise<CheckResult[]> {
       const prepared = await prepare(workspaceId, specs, (i) => `/checks/${i}`);

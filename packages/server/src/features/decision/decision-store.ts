@@ -34,8 +34,11 @@ function pushTo<T>(map: Map<string, T[]>, key: string, value: T) {
   else map.set(key, [value]);
 }
 
-/** Above this many values a read is built as usual: batches and audience chunks vary in size, single checks do not. */
-const READ_TEMPLATE_MAX_VALUES = 24;
+/**
+ * Above this many values a read is built as usual: big batches and audience chunks vary in size
+ * too much to keep. Single checks evaluated together (at most 16) stay under it.
+ */
+const READ_TEMPLATE_MAX_VALUES = 48;
 
 /** Runs a query from a template (`compileTemplate`): built and compiled once per shape. */
 function createTemplates(db: Executor, read: Read) {

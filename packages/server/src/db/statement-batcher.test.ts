@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBatcher, onePer } from './statement-batcher.ts';
+import { createBatcher, eachAlone, onePer } from './statement-batcher.ts';
 
 /** A batcher that records its batches and answers each item doubled (odd items fail with `failOdd`). */
 function recording(maxRunning: number, failOdd = false) {
@@ -88,6 +88,38 @@ describe('createBatcher under a backlog', () => {
     await expect(batcher(-1)).rejects.toMatchObject({ code: 'unavailable' });
     expect(await Promise.all(answers)).toEqual(items);
     expect(batches).toBeGreaterThan(60_000 / 32);
+  });
+});
+
+describe('eachAlone', () => {
+  it('answers each item on its own, in order, running at most a few at once', async () => {
+    let running = 0;
+    let most = 0;
+    const outcomes = await eachAlone(
+      Array.from({ length: 10 }, (_, i) => i),
+      async (n) => {
+        most = Math.max(most, ++running);
+        await new Promise((r) => setTimeout(r, 10 - n));
+        running--;
+        if (n === 3) throw new Error('three');
+        return n * 2;
+      },
+      3,
+    );
+    expect(most).toBe(3);
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual([
+      0,
+      2,
+      4,
+      'three',
+      8,
+      10,
+      12,
+      14,
+      16,
+      18,
+    ]);
+    expect(await eachAlone([], async () => 1)).toEqual([]);
   });
 });
 

@@ -81,9 +81,34 @@ export function createBatcher<T, R>(opts: {
     });
 }
 
-/** Runs `one` for each item, each answered on its own (a batch that could not run together). */
-export const eachAlone = <T, R>(batch: T[], one: (item: T) => Promise<R>) =>
-  Promise.allSettled(batch.map((item) => one(item)));
+/** How many items of a batch that could not run together `eachAlone` runs at once, by default. */
+const ALONE_AT_ONCE = 4;
+
+/**
+ * Runs `one` for each item, each answered on its own (a batch that could not run together), in
+ * order, at most `atOnce` at a time: a batch usually fails when the database is struggling, and
+ * should not then send it all its items at once.
+ */
+export async function eachAlone<T, R>(
+  batch: T[],
+  one: (item: T) => Promise<R>,
+  atOnce = ALONE_AT_ONCE,
+): Promise<PromiseSettledResult<R>[]> {
+  const out: PromiseSettledResult<R>[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < batch.length) {
+      const i = next++;
+      try {
+        out[i] = { status: 'fulfilled', value: await one(batch[i]) };
+      } catch (reason) {
+        out[i] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(atOnce, batch.length)) }, lane));
+  return out;
+}
 
 /** `make(key)` made once per key (such as one batcher per connection pool), kept while the key lives. */
 export function onePer<K extends object, V>(make: (key: K) => V): (key: K) => V {

@@ -86,6 +86,32 @@ describe('the banner on real pages', () => {
     expect(await page.evaluate(() => (window as unknown as { heard: boolean[] }).heard)).toEqual([false]);
   });
 
+  it('fires assent:ready before a change made while the document was still being parsed', async () => {
+    await page.goto(
+      t.site.page({
+        config: testConfig(t.site.endpoint),
+        body: `<script>
+          window.heard = [];
+          addEventListener('assent:change', (e) => heard.push('change ' + e.detail.decisions.analytics));
+          addEventListener('assent:ready', (e) => heard.push('ready ' + e.detail.decisions.analytics));
+          assent.acceptAll();
+          heard.push('parsing ' + assent.get().decisions.analytics);
+        </script>`,
+      }),
+    );
+    await page.waitForLoadState('load');
+    expect(await page.evaluate(() => (window as unknown as { heard: string[] }).heard)).toEqual([
+      'parsing true',
+      'ready true',
+      'change true',
+    ]);
+    // later changes are announced at once
+    await page.evaluate(() => window.assent!.rejectAll());
+    expect(
+      await page.evaluate(() => (window as unknown as { heard: string[] }).heard).then((h) => h.slice(3)),
+    ).toEqual(['change false']);
+  });
+
   it('deletes the cookies of every refused purpose, also ones granted on an earlier visit', async () => {
     await page.goto(t.site.page({ config: testConfig(t.site.endpoint) }));
     await dialog(page).getByRole('button', { name: 'Accept all' }).click();

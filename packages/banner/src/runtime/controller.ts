@@ -99,6 +99,14 @@ export function createController(cfg: BannerConfig, jar: string, makeUi?: UiFact
   });
   const emit = (name: 'ready' | 'change', detail: ConsentSnapshot) =>
     w.dispatchEvent(new CustomEvent(`assent:${name}`, { detail }));
+  // `assent:ready` comes first: a change made before it (a click on the banner, or a page script
+  // calling the API, before the document is parsed) is announced right after it
+  let ready = false;
+  let heldChange: ConsentSnapshot | null = null;
+  const announce = (s: ConsentSnapshot) => {
+    if (ready) emit('change', s);
+    else heldChange = s;
+  };
   const post = (type: BannerEventType) =>
     navigator.sendBeacon?.(
       `${endpoint}/events`,
@@ -175,7 +183,7 @@ export function createController(cfg: BannerConfig, jar: string, makeUi?: UiFact
     if (consentMode.enabled) gtag('consent', 'update', consentModeUpdate(purposes, decisions));
     gate.scan();
     const s = { ...snapshot(), reloadSuggested };
-    emit('change', s);
+    announce(s);
     (reloadSuggested ? theUi() : ui)?.changed(s);
   }
 
@@ -270,6 +278,9 @@ export function createController(cfg: BannerConfig, jar: string, makeUi?: UiFact
     gate.scan();
     new MutationObserver(gate.scan).observe(document, { childList: true, subtree: true });
     emit('ready', snapshot());
+    ready = true;
+    if (heldChange) emit('change', heldChange);
+    heldChange = null;
   });
   return api;
 }

@@ -31,6 +31,12 @@ export interface Db {
    * in the same request.
    */
   read<R>(query: CompiledQuery): Promise<R[]>;
+  /**
+   * Ends the reads' shared snapshot now (SQLite; nothing on PostgreSQL). Reads made from a
+   * `setImmediate` callback (a group of checks) call it when they are done: their snapshot would
+   * otherwise last into the next turn, past writes answered in between.
+   */
+  endReads(): void;
   close(): Promise<void>;
 }
 
@@ -73,6 +79,7 @@ export function createDatabase(opts: DatabaseOptions): Db {
       dialect: 'postgres',
       write: (run) => retryOnConflict(() => kysely.transaction().execute(run)),
       read: async <R>(query: CompiledQuery) => (await kysely.executeQuery<R>(query)).rows,
+      endReads: () => {},
       close: () => kysely.destroy(),
     };
   }
@@ -122,6 +129,7 @@ export function createDatabase(opts: DatabaseOptions): Db {
       snapshot.open();
       return reader.prepare(query.sql).all(...(query.parameters as unknown[])) as R[];
     },
+    endReads: () => snapshot?.end(),
     async close() {
       await checkpointer?.stop();
       await kysely.destroy();
@@ -170,12 +178,14 @@ const BACKGROUND_AUTOCHECKPOINT_PAGES = 8192;
 
 /**
  * Starting a read transaction costs more than a small indexed read (WAL index locks), so the
- * reads of one event-loop turn share one, ended before the next turn: a request that arrives
- * after a write was answered always sees it.
+ * reads of one event-loop turn share one, ended in that turn's `setImmediate` phase, before the
+ * next turn reads new requests: a request that arrives after a write was answered always sees it.
+ * Reads made in the `setImmediate` phase itself end it with `end()` when they are done.
  */
 function createTickSnapshot(reader: SQLite.Database) {
   let open = false;
   const end = () => {
+    if (!open) return;
     open = false;
     try {
       reader.exec('COMMIT');
@@ -190,6 +200,7 @@ function createTickSnapshot(reader: SQLite.Database) {
       open = true;
       setImmediate(end);
     },
+    end,
   };
 }
 

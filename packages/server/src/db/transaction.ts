@@ -26,3 +26,16 @@ export const isPostgres = (exec: Executor) => exec.getExecutor().adapter instanc
 /** PostgreSQL ended the transaction or statement to break a deadlock, or for a serialization failure: it wrote nothing. */
 export const isLostRace = (err: unknown) =>
   ['40P01', '40001'].includes(String((err as { code?: unknown })?.code));
+
+/**
+ * An error PostgreSQL raised for the statement itself, which then wrote nothing: bad data, a
+ * constraint, a deadlock, a timeout. Told by its SQLSTATE alone (the severity's text is
+ * translated). Not a lost connection or a stopping server (class 08, 57P), a connection stuck in
+ * a failed transaction (class 25), 40003 (completion unknown: the statement may have committed),
+ * nor an error with no SQLSTATE (the driver's own).
+ */
+export function isStatementError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return false;
+  return code !== '40003' && !/^(08|25|57P)/.test(code);
+}

@@ -4,6 +4,7 @@ import { freshDatabase, testDatabases } from '../../../test/support/test-databas
 import { type Db, migrate } from '../../db/database.ts';
 import { insertRows } from '../../db/query-templates.ts';
 import type { Database } from '../../db/schema.ts';
+import { isStatementError } from '../../db/transaction.ts';
 import { newId, nowIso } from '../../shared/ids.ts';
 import { createSubjectStore } from '../subjects/subject-store.ts';
 import {
@@ -11,7 +12,6 @@ import {
   batchStatement,
   createWriteBatcher,
   type HeadMove,
-  isStatementError,
   takeBatch,
   writeBatcherOf,
 } from './write-batcher.ts';

@@ -4,6 +4,7 @@ import { compileTemplate, type RowsInsert } from '../../db/query-templates.ts';
 import { asCtes } from '../../db/run-together.ts';
 import type { Database } from '../../db/schema.ts';
 import { createBatcher, eachAlone, onePer } from '../../db/statement-batcher.ts';
+import { isStatementError } from '../../db/transaction.ts';
 
 /** Where a write moves its subject's chain head: from `fromSeq`, only if it is still there. */
 export interface HeadMove {
@@ -152,19 +153,6 @@ export function takeBatch<T extends BatchedWrite>(queue: readonly T[], max = MAX
     batch.push(w);
   }
   return batch;
-}
-
-/**
- * An error PostgreSQL raised for the statement itself, which then wrote nothing: bad data, a
- * constraint, a deadlock, a timeout. Told by its SQLSTATE alone (the severity's text is
- * translated). Not a lost connection or a stopping server (class 08, 57P), a connection stuck in
- * a failed transaction (class 25), 40003 (completion unknown: the statement may have committed),
- * nor an error with no SQLSTATE (the driver's own).
- */
-export function isStatementError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return false;
-  return code !== '40003' && !/^(08|25|57P)/.test(code);
 }
 
 /**

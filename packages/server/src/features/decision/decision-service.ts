@@ -10,7 +10,7 @@ import {
   type Question,
 } from '@assent/core';
 import { createBatcher, eachAlone } from '../../db/statement-batcher.ts';
-import type { Executor } from '../../db/transaction.ts';
+import { type Executor, isStatementError } from '../../db/transaction.ts';
 import { createCatalogCache } from './catalog-cache.ts';
 import {
   createDecisionStore,
@@ -59,20 +59,30 @@ function subjectName(s: FoundSubject | undefined): string | undefined {
   }
 }
 
-/**
- * Single checks evaluated together at most: each read then stays a cached template (its values
- * under the store's limit) whatever the mix of questions.
- */
+/** Single checks evaluated together at most. */
 const CHECKS_TOGETHER = 16;
 /** Groups of single checks being read at once; more wait and go together in the next group. */
 const CHECK_GROUPS_RUNNING = 4;
 
-type WaitingCheck = { workspaceId: string; check: PreparedCheck };
+/**
+ * Checks with one key read with the same statements: who is asked (by id, or the identifier's
+ * type) and what about. Only such checks are grouped, so a group's queries take few shapes.
+ */
+function readKey(workspaceId: string, c: PreparedCheck): string {
+  const q = c.question;
+  const who = 'id' in c.subject ? 'id' : c.subject.identifier.type;
+  const what = q.kind === 'contact' ? `c ${q.channel} ${q.topic ?? ''}` : `p ${q.purpose} ${q.vendor ?? ''}`;
+  return `${workspaceId} ${who} ${what}`;
+}
+
+type WaitingCheck = { workspaceId: string; check: PreparedCheck; key: string };
 
 export interface DecisionServiceOptions {
   catalogTtlMs?: number;
   /** The hot-path reader (`Db.read`); Kysely's executor by default. */
   read?: Read;
+  /** Ends the reader's shared snapshot (`Db.endReads`), called when a group of checks is done. */
+  endReads?: () => void;
 }
 
 /**
@@ -244,25 +254,29 @@ export function createDecisionService(db: Executor, opts: DecisionServiceOptions
 
   /**
    * Single checks (`POST /v1/check`) that arrive in the same turn of the event loop, as they do
-   * from many callers at once, are evaluated together like a batch: the same few reads answer
-   * them all. When a group fails, each of its checks is evaluated again on its own, so one check
-   * cannot fail another's answer.
+   * from many callers at once, are evaluated together like a batch when they ask the same kind of
+   * question (`readKey`): the same few reads answer them all. When PostgreSQL refuses a group's
+   * statement, each of its checks is evaluated again on its own, so one check cannot fail
+   * another's answer; any other error (a lost connection) fails the group.
    */
   const evaluateOne = (w: WaitingCheck) =>
     evaluate(w.workspaceId, [w.check], { explain: true }).then(([result]) => result);
+  async function evaluateGroup(group: WaitingCheck[]): Promise<PromiseSettledResult<CheckResult>[]> {
+    if (group.length === 1) return eachAlone(group, evaluateOne);
+    try {
+      const checks = group.map((w) => w.check);
+      const results = await evaluate(group[0].workspaceId, checks, { explain: true });
+      return results.map((value) => ({ status: 'fulfilled', value }) as const);
+    } catch (err) {
+      if (!isStatementError(err)) throw err;
+      return eachAlone(group, evaluateOne);
+    }
+  }
   const checkTogether = createBatcher<WaitingCheck, CheckResult>({
     maxRunning: CHECK_GROUPS_RUNNING,
-    take: (queue) => queue.filter((w) => w.workspaceId === queue[0].workspaceId).slice(0, CHECKS_TOGETHER),
-    async run(group) {
-      if (group.length === 1) return eachAlone(group, evaluateOne);
-      try {
-        const checks = group.map((w) => w.check);
-        const results = await evaluate(group[0].workspaceId, checks, { explain: true });
-        return results.map((value) => ({ status: 'fulfilled', value }) as const);
-      } catch {
-        return eachAlone(group, evaluateOne);
-      }
-    },
+    take: (queue) => queue.filter((w) => w.key === queue[0].key).slice(0, CHECKS_TOGETHER),
+    // a group runs from setImmediate: its reads' snapshot must not last into the next turn
+    run: (group) => evaluateGroup(group).finally(() => opts.endReads?.()),
   });
 
   return {
@@ -272,7 +286,7 @@ export function createDecisionService(db: Executor, opts: DecisionServiceOptions
     /** One check, validated: 422 for unknown keys or a malformed question. */
     async check(workspaceId: string, spec: CheckSpec): Promise<CheckResult> {
       const [check] = await prepare(workspaceId, [spec], () => '');
-      return checkTogether({ workspaceId, check });
+      return checkTogether({ workspaceId, check, key: readKey(workspaceId, check) });
     },
     async checkBatch(workspaceId: string, specs: CheckSpec[]): Promise<CheckResult[]> {
       const prepared = await prepare(workspaceId, specs, (i) => `/checks/${i}`);

@@ -36,9 +36,22 @@ function pushTo<T>(map: Map<string, T[]>, key: string, value: T) {
 
 /**
  * Above this many values a read is built as usual: big batches and audience chunks vary in size
- * too much to keep. Single checks evaluated together (at most 16) stay under it.
+ * too much to keep. A group of single checks (at most 16, one question) stays under it.
  */
-const READ_TEMPLATE_MAX_VALUES = 48;
+const READ_TEMPLATE_MAX_VALUES = 32;
+/** Lists of at most this many values are padded (`padded`). */
+const PAD_UP_TO = 16;
+
+/**
+ * A short list padded with NULLs to 1, 2, 4, 8 or 16 values, so that a query over it takes one of
+ * five shapes rather than one per length (NULL matches nothing in `in (...)`).
+ */
+function padded(list: readonly string[]): (string | null)[] {
+  if (list.length > PAD_UP_TO) return [...list];
+  let n = 1;
+  while (n < list.length) n *= 2;
+  return [...list, ...new Array<null>(n - list.length).fill(null)];
+}
 
 /** Runs a query from a template (`compileTemplate`): built and compiled once per shape. */
 function createTemplates(db: Executor, read: Read) {
@@ -87,8 +100,8 @@ const stateColumns = [
 ] as const;
 
 /** Lays out values for a template: returns the shape, the values and a builder-side accessor per group. */
-function layout(groups: Record<string, readonly string[]>) {
-  const values: string[] = [];
+function layout(groups: Record<string, readonly (string | null)[]>) {
+  const values: (string | null)[] = [];
   const at: Record<string, number[]> = {};
   const shape: string[] = [];
   for (const [name, list] of Object.entries(groups)) {
@@ -147,7 +160,11 @@ export function createDecisionStore(db: Executor, read?: Read) {
   ): Promise<Map<string, DecisionRecord[]>> {
     const out = new Map<string, DecisionRecord[]>();
     if (subjectIds.length === 0) return out;
-    const { values, at, shape } = layout({ ws: [workspaceId], subjects: subjectIds, ...targetGroups(t) });
+    const { values, at, shape } = layout({
+      ws: [workspaceId],
+      subjects: padded(subjectIds),
+      ...targetGroups(t),
+    });
     const rows = await run(`state|${shape}`, values, (v) =>
       db
         .selectFrom('consent_state as cs')
@@ -184,9 +201,9 @@ export function createDecisionStore(db: Executor, read?: Read) {
         byType.set(i.type, set.add(i.value));
       }
       const types = [...byType.keys()];
-      const groups: Record<string, string[]> = { ws: [workspaceId], types };
+      const groups: Record<string, (string | null)[]> = { ws: [workspaceId], types };
       types.forEach((type, k) => {
-        groups[`values:${k}`] = [...(byType.get(type) as Set<string>)];
+        groups[`values:${k}`] = padded([...(byType.get(type) as Set<string>)]);
       });
       const { values, at, shape } = layout({ ...groups, ...targetGroups(t) });
       const rows = await run(`find|${opts.attributes}|${shape}`, values, (v) =>
@@ -300,7 +317,11 @@ export function createDecisionStore(db: Executor, read?: Read) {
     ): Promise<Map<string, { reason: string; createdAt: string }>> {
       const out = new Map<string, { reason: string; createdAt: string }>();
       if (channels.length === 0 || hashes.length === 0) return out;
-      const { values, at, shape } = layout({ ws: [workspaceId], channels, hashes: [...new Set(hashes)] });
+      const { values, at, shape } = layout({
+        ws: [workspaceId],
+        channels,
+        hashes: padded([...new Set(hashes)]),
+      });
       const rows = await run(`suppressions|${shape}`, values, (v) =>
         db
           .selectFrom('suppressions')

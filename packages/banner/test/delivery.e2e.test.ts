@@ -123,6 +123,37 @@ describe('delivery to the ledger', () => {
     await until(() => site.consents.length >= 1);
     expect(site.consents[0].body.interaction).toBe('reject_all');
   });
+
+  it('sends a choice queued for weeks, and drops one older than the property keeps a choice', async () => {
+    const age = async (days: number) => {
+      await rejectOffline();
+      // as if the page had been closed, offline, that many days ago
+      await page.evaluate((d) => {
+        const q = JSON.parse(localStorage.getItem('assent_queue')!);
+        q[0].b.decidedAt = new Date(Date.now() - d * 864e5).toISOString();
+        localStorage.setItem('assent_queue', JSON.stringify(q));
+      }, days);
+      await context.setOffline(false);
+      await page.reload();
+    };
+    const daysOld = () =>
+      site.consents.map(
+        (c) =>
+          `${c.body.interaction} ${Math.round((Date.now() - Date.parse(c.body.decidedAt ?? '')) / 864e5)}`,
+      );
+    await age(30);
+    await until(() => site.consents.length >= 1);
+    expect(daysOld()).toContain('reject_all 30');
+    site.consents.length = 0;
+    await age(testConfig(site.endpoint).choiceDays + 1);
+    await page.evaluate(() => window.assent!.acceptAll());
+    await until(() => site.consents.length >= 1);
+    await page.waitForTimeout(300);
+    // (the 30-day-old choice may come again: a keepalive request of the page before the reload)
+    expect(daysOld()).toContain('accept_all 0');
+    expect(daysOld().filter((d) => Number(d.split(' ')[1]) > 100)).toEqual([]);
+    expect(await queue()).toEqual([]);
+  });
 });
 
 describe('beacons, language and dismissal', () => {

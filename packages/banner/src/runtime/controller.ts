@@ -71,7 +71,7 @@ export function createController(cfg: BannerConfig, jar: string, makeUi?: UiFact
     cfg.defaultLanguage,
   );
   const texts = cfg.languages[lang] ?? cfg.languages[cfg.defaultLanguage];
-  const delivery = createDelivery(`${endpoint}/consents`);
+  const delivery = createDelivery(`${endpoint}/consents`, cfg.choiceDays * 864e5);
   let stored = decodeChoice(readCookie(jar, COOKIE));
   const anonymousId = stored?.a ?? uuid();
   // localStorage is a synchronous trip to the browser process: read it when a choice is recorded, not at load

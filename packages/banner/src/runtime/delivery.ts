@@ -18,12 +18,17 @@ const KEY = 'assent_queue';
  * (so a closed tab or a lost network does not lose it), then POSTed with its own Idempotency-Key
  * so retries, even from another tab, record it once.
  */
-export function createDelivery(url: string) {
+export function createDelivery(url: string, maxAgeMs: number) {
   let memory: QueuedRecord[] = [];
   const inFlight = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  // localStorage is the truth when it works (other tabs share it); memory when it does not.
-  const load = (): QueuedRecord[] => lsGet<QueuedRecord[]>(KEY) ?? memory;
+  // localStorage is the truth when it works (other tabs share it); memory when it does not. A
+  // choice older than the property keeps one is no longer in force, and is dropped: the server
+  // keeps a choice's key longer than that, so one sent again is never recorded twice.
+  const load = (): QueuedRecord[] =>
+    (lsGet<QueuedRecord[]>(KEY) ?? memory).filter(
+      (i) => !(Date.now() - Date.parse(i.b.decidedAt ?? '') > maxAgeMs),
+    );
   const save = (q: QueuedRecord[]) => {
     memory = q;
     lsSet(KEY, q);

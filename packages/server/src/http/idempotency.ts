@@ -18,11 +18,16 @@ export interface IdempotentResult<T> {
 
 /** How long a key's answer is kept for the API: a retry within a day. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** The namespace of the banner's keys (Collect API); an API client may not use it. */
+export const BROWSER_KEY_PREFIX = 'collect:';
 /**
- * The longest any caller keeps a key: the banner's choices (collect-service.ts), a day longer than
- * the 7 days a choice keeps its browser date. Older rows are purged.
+ * How long a banner choice's key is kept: longer than the banner keeps a choice in its queue (at
+ * most `choiceDays`, 395 days), so a choice sent again after its answer was lost, on a visit even
+ * months later, is recorded once.
  */
-export const IDEMPOTENCY_MAX_TTL_MS = 8 * 24 * 60 * 60 * 1000;
+export const BROWSER_KEY_TTL_MS = 400 * 24 * 60 * 60 * 1000;
+/** The longest Idempotency-Key the banner may send: stored after its namespace and property key. */
+export const BROWSER_KEY_MAX_LENGTH = 180;
 
 /** The header schema of a create that may be retried; documents it in OpenAPI. */
 export const IdempotencyHeaders = Type.Object({
@@ -39,6 +44,11 @@ export const IdempotencyHeaders = Type.Object({
 /** The caller's workspace, Idempotency-Key and body, for `idempotent`. */
 export function idempotencyScope(req: FastifyRequest, route: string) {
   const key = req.headers['idempotency-key'];
+  if (typeof key === 'string' && key.startsWith(BROWSER_KEY_PREFIX))
+    throw new AssentError(
+      'bad_request',
+      `Idempotency-Keys starting with "${BROWSER_KEY_PREFIX}" are reserved for the banner's choices`,
+    );
   return {
     workspaceId: authOf(req).workspaceId,
     key: typeof key === 'string' ? key : undefined,
@@ -121,11 +131,23 @@ export async function idempotent<T>(
   }
 }
 
-/** Deletes the keys no caller keeps any more; returns how many. A background job runs it. */
+/**
+ * Deletes the keys no caller keeps any more (the API's after a day, the banner's after
+ * `BROWSER_KEY_TTL_MS`); returns how many. A background job runs it.
+ */
 export async function purgeIdempotencyKeys(db: Db, now = Date.now()): Promise<number> {
-  const before = new Date(now - IDEMPOTENCY_MAX_TTL_MS).toISOString();
+  const apiBefore = new Date(now - IDEMPOTENCY_TTL_MS).toISOString();
+  const browserBefore = new Date(now - BROWSER_KEY_TTL_MS).toISOString();
   const result = await db.write((trx) =>
-    trx.deleteFrom('idempotency_keys').where('created_at', '<', before).executeTakeFirst(),
+    trx
+      .deleteFrom('idempotency_keys')
+      .where((eb) =>
+        eb.or([
+          eb('created_at', '<', browserBefore),
+          eb.and([eb('created_at', '<', apiBefore), eb('key', 'not like', `${BROWSER_KEY_PREFIX}%`)]),
+        ]),
+      )
+      .executeTakeFirst(),
   );
   return Number(result.numDeletedRows);
 }

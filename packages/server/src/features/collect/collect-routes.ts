@@ -9,6 +9,7 @@ import { buildBannerConfig, type CollectProperty, findCollectProperty } from './
 import {
   CollectConsent,
   CollectEvent,
+  CollectIdempotencyHeaders,
   CollectIdentify,
   IdentifyAnswer,
   KeyParams,
@@ -190,6 +191,7 @@ export function registerCollectRoutes(app: HttpApp, deps: AppDeps) {
           description:
             'Recorded in the ledger with source `banner`, scope the property, and evidence: the notice version and its language, the interaction, the GPC signal, the truncated IP and the user agent. Send an `Idempotency-Key` per choice.',
           params: KeyParams,
+          headers: CollectIdempotencyHeaders,
           body: CollectConsent,
           response: { 201: Recorded },
         },

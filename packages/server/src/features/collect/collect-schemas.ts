@@ -1,5 +1,6 @@
 import { bannerEventTypes, bannerInteractions } from '@assent/core';
 import { Type } from '@sinclair/typebox';
+import { BROWSER_KEY_MAX_LENGTH } from '../../http/idempotency.ts';
 import { enumOf } from '../../http/schema-helpers.ts';
 
 const AnonymousId = Type.String({
@@ -95,4 +96,16 @@ export const Recorded = Type.Object({
   identified: Type.Boolean({
     description: "Whether the subject token was valid and the choice is the person's.",
   }),
+});
+
+/** The banner's Idempotency-Key: one per choice, kept 400 days. */
+export const CollectIdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: BROWSER_KEY_MAX_LENGTH,
+      description:
+        'One per choice (the banner sends a UUID). The same key and body within 400 days records the choice once.',
+    }),
+  ),
 });

@@ -10,7 +10,7 @@ import {
 import type { AppDeps } from '../../app-deps.ts';
 import type { Executor } from '../../db/transaction.ts';
 import { type Actor, auditEntry } from '../../http/context.ts';
-import { IDEMPOTENCY_MAX_TTL_MS, idempotent } from '../../http/idempotency.ts';
+import { BROWSER_KEY_PREFIX, BROWSER_KEY_TTL_MS, idempotent } from '../../http/idempotency.ts';
 import { audit } from '../audit/audit-log.ts';
 import { createCatalogStore } from '../catalog/catalog-store.ts';
 import { createConsentService } from '../consents/consent-service.ts';
@@ -144,7 +144,7 @@ export function createCollectService(deps: AppDeps) {
       // browser keys live in their own namespace: they cannot collide with an API client's
       const scope = {
         workspaceId: cp.workspaceId,
-        key: ctx.idempotencyKey && `collect:${cp.publishableKey}:${ctx.idempotencyKey}`,
+        key: ctx.idempotencyKey && `${BROWSER_KEY_PREFIX}${cp.publishableKey}:${ctx.idempotencyKey}`,
         route: `collect:${cp.publishableKey}`,
         body,
       };
@@ -177,9 +177,9 @@ export function createCollectService(deps: AppDeps) {
           });
           return { status: 201, body: { recorded: records.length, identified: claims !== null } };
         },
-        // kept longer than a choice keeps its browser date: a choice whose answer never reached the
-        // page, sent again from the banner's queue on a visit days later, is still recorded once
-        IDEMPOTENCY_MAX_TTL_MS,
+        // kept longer than the banner keeps a queued choice: a choice whose answer never reached
+        // the page, sent again from the queue on a visit months later, is still recorded once
+        BROWSER_KEY_TTL_MS,
       );
     },
 

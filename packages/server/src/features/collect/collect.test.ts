@@ -210,16 +210,43 @@ describe.each(testDatabases())('the Collect API on %s', (kind) => {
     const second = await collect('POST', 'consents', { payload: body, headers });
     expect([first.statusCode, second.statusCode]).toEqual([201, 201]);
     expect(await recordsOf(body.anonymousId)).toHaveLength(2);
-    // the page never saw the answer and its queue sends the choice again two days later
-    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000).toISOString();
+    // the page never saw the answer and its queue sends the choice again on a visit months later
+    // (the banner keeps a queued choice at most `choiceDays`, 395 days)
+    const monthsAgo = new Date(Date.now() - 390 * 86_400_000).toISOString();
     await s.deps.db.kysely
       .updateTable('idempotency_keys')
-      .set({ created_at: twoDaysAgo })
+      .set({ created_at: monthsAgo })
       .where('key', 'like', '%:choice-retry-1')
       .execute();
     const late = await collect('POST', 'consents', { payload: body, headers });
     expect(late.statusCode).toBe(201);
     expect(await recordsOf(body.anonymousId)).toHaveLength(2);
+  });
+
+  it("keeps the banner's key namespace to itself, and bounds a banner key's length", async () => {
+    const api = await s.call({
+      method: 'POST',
+      url: '/v1/consents',
+      headers: { 'idempotency-key': 'collect:pk_x:some-choice' },
+      payload: {
+        subject: { identifiers: [{ type: 'email', value: 'ns@example.com' }] },
+        decisions: [{ target: { type: 'purpose', key: 'analytics' }, state: 'granted' }],
+        source: 'form',
+      },
+    });
+    expect(api.statusCode).toBe(400);
+    expect(api.json().detail).toMatch(/reserved for the banner/);
+    const long = await collect('POST', 'consents', {
+      payload: choice(),
+      headers: { 'idempotency-key': 'k'.repeat(181) },
+    });
+    expect(long.statusCode).toBe(400);
+    expect(long.json().errors[0].detail).toMatch(/180/);
+    const longest = await collect('POST', 'consents', {
+      payload: choice(),
+      headers: { 'idempotency-key': 'k'.repeat(180) },
+    });
+    expect(longest.statusCode).toBe(201);
   });
 
   it('purges the Idempotency-Keys that no caller keeps any more', async () => {
@@ -234,15 +261,22 @@ describe.each(testDatabases())('the Collect API on %s', (kind) => {
     });
     await s.deps.db.kysely
       .insertInto('idempotency_keys')
-      .values([row('purge-old', 9), row('purge-kept', 2)])
+      .values([
+        row('purge-api-old', 2),
+        row('purge-api-kept', 0.5),
+        row('collect:pk_x:purge-old', 401),
+        row('collect:pk_x:purge-kept', 300),
+      ])
       .execute();
-    expect(await purgeIdempotencyKeys(s.deps.db)).toBeGreaterThanOrEqual(1);
+    expect(await purgeIdempotencyKeys(s.deps.db)).toBeGreaterThanOrEqual(2);
     const left = await s.deps.db.kysely
       .selectFrom('idempotency_keys')
       .select('key')
-      .where('key', 'like', 'purge-%')
+      .where('key', 'like', '%purge-%')
+      .orderBy('key')
       .execute();
-    expect(left.map((r) => r.key)).toEqual(['purge-kept']);
+    // the API's keys after a day, the banner's after 400 days
+    expect(left.map((r) => r.key)).toEqual(['collect:pk_x:purge-kept', 'purge-api-kept']);
   });
 
   it('refuses bad choices with a problem and writes nothing', async () => {

@@ -141,17 +141,22 @@ export function createDatabase(opts: DatabaseOptions): Db {
 /**
  * Two transactions that both create the same person (or key) race on a unique index: the
  * loser sees the winner's row when it runs again. A transaction PostgreSQL chose to end in a
- * deadlock runs again too. Other conflicts fail again and surface.
+ * deadlock runs again too. Other conflicts fail again and surface, and so does a clash of two
+ * requests with one Idempotency-Key: its caller reads the winner's answer instead.
  */
 async function retryOnConflict<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await fn();
     } catch (err) {
-      if (i >= attempts || !(isUniqueViolation(err) || isLostRace(err))) throw err;
+      const again = (isUniqueViolation(err) && !isIdempotencyClash(err)) || isLostRace(err);
+      if (i >= attempts || !again) throw err;
     }
   }
 }
+
+const isIdempotencyClash = (err: unknown) =>
+  (err as { constraint?: unknown })?.constraint === 'idempotency_keys_pk';
 
 /**
  * Transactions on the writing connection take SQLite's write lock when they begin (BEGIN

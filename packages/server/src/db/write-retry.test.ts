@@ -1,7 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, testDatabases } from '../../test/support/test-database.ts';
-import type { Db } from './database.ts';
+import { type Db, migrate } from './database.ts';
 import type { Database } from './schema.ts';
 
 // deadlocks between transactions are PostgreSQL's (SQLite has one writer at a time)
@@ -10,6 +10,7 @@ if (testDatabases().includes('postgres')) {
     let db: Db;
     beforeAll(async () => {
       db = (await freshDatabase('postgres')).db;
+      await migrate(db);
       await sql`create table rows_to_lock (id text primary key)`.execute(db.kysely);
       await sql`insert into rows_to_lock values ('a'), ('b')`.execute(db.kysely);
     });
@@ -36,6 +37,29 @@ if (testDatabases().includes('postgres')) {
       expect(await Promise.all([crosswise('a', 'b', 'ab'), crosswise('b', 'a', 'ba')])).toEqual(['ab', 'ba']);
       // one of them lost the deadlock and ran a second time
       expect(runs.ab + runs.ba).toBe(3);
+    });
+
+    it('does not run again a write that lost a race for an Idempotency-Key (its caller reads the answer)', async () => {
+      let runs = 0;
+      const claim = () =>
+        db.write(async (trx) => {
+          runs++;
+          await sql`select pg_sleep(0.05)`.execute(trx);
+          await trx
+            .insertInto('idempotency_keys')
+            .values({
+              workspace_id: 'ws_raced',
+              key: 'raced-key',
+              request_hash: 'h',
+              status_code: 201,
+              response: '{}',
+              created_at: new Date().toISOString(),
+            })
+            .execute();
+        });
+      const outcomes = await Promise.allSettled([claim(), claim()]);
+      expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+      expect(runs).toBe(2);
     });
   });
 }

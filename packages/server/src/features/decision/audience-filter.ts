@@ -32,24 +32,45 @@ export interface AudienceStats {
 }
 
 const MAX_LINE = 64 * 1024;
+/** The most an audience may send, as the route's body limit (the stream is read here, not by Fastify). */
+export const MAX_AUDIENCE_BYTES = 1024 * 1024 * 1024;
 
-/** Splits a byte stream into lines, a batch per chunk read (pulling, so the request is read at our pace). */
-export async function* linesOf(body: AsyncIterable<Buffer | string>): AsyncGenerator<string[]> {
+/**
+ * Splits a byte stream into lines, a batch per chunk read (pulling, so the request is read at our
+ * pace). A line longer than 64 KiB is yielded once, cut (and then reported as invalid), and the
+ * rest of it is dropped up to its newline, so the lines after it keep their numbers.
+ */
+export async function* linesOf(
+  body: AsyncIterable<Buffer | string>,
+  maxBytes = MAX_AUDIENCE_BYTES,
+): AsyncGenerator<string[]> {
   const decoder = new StringDecoder('utf8');
   let rest = '';
+  let read = 0;
+  let skipping = false;
   for await (const chunk of body) {
-    const text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
+    read += chunk.length;
+    if (read > maxBytes)
+      throw new AssentError('payload_too_large', `An audience may send at most ${maxBytes} bytes`);
+    let text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
+    rest = '';
+    if (skipping) {
+      const nl = text.indexOf('\n');
+      if (nl < 0) continue;
+      text = text.slice(nl + 1);
+      skipping = false;
+    }
     const lines = text.split('\n');
     rest = lines.pop() ?? '';
-    // a runaway line without a newline is cut, then reported as invalid
     if (rest.length > MAX_LINE) {
       lines.push(rest);
       rest = '';
+      skipping = true;
     }
     if (lines.length) yield lines;
   }
   rest += decoder.end();
-  if (rest) yield [rest];
+  if (rest && !skipping) yield [rest];
 }
 
 /** The first field of a CSV line, unquoted. */
@@ -92,6 +113,15 @@ function ndjsonIdentifier(line: string, defaultType: string): { type: string; va
   );
 }
 
+/** A header's name as compared: lower case, letters and digits only ("Customer ID" is customerid). */
+const headerName = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+function quotes(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('"'); i >= 0; i = s.indexOf('"', i + 1)) n++;
+  return n;
+}
+
 const csvCell = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
 
 type Pending = { line: number; shown: string; identifier: Identifier } | { line: number; error: string };
@@ -108,13 +138,24 @@ export async function* filterAudience(
 ): AsyncGenerator<string> {
   const chunkSize = opts.chunkSize ?? 1000;
   const csv = opts.format === 'csv';
-  const headers = new Set(['identifier', opts.identifierType, 'email']);
+  const headers = new Set(
+    ['identifier', 'value', 'id', 'email', 'emailaddress', 'phone', 'phonenumber', opts.identifierType]
+      .concat(opts.identifierType.split(':').slice(1))
+      .map(headerName),
+  );
+  // a quoted CSV field may hold line breaks (RFC 4180): its record goes on over the next lines
+  let open: string | null = null;
+  // the CSV header line goes out with the first answers: until then an error is still a problem+json
+  let head = csv ? (opts.includeDenied ? 'identifier,allowed,reason\n' : 'identifier\n') : '';
+  const out = (text: string) => {
+    const all = head + text;
+    head = '';
+    return all;
+  };
   let pending: Pending[] = [];
   let valid = 0;
   let lineNo = 0;
   let seenData = false;
-
-  if (csv) yield opts.includeDenied ? 'identifier,allowed,reason\n' : 'identifier\n';
 
   async function flush(): Promise<string> {
     const items = pending;
@@ -139,7 +180,8 @@ export async function* filterAudience(
         out += opts.includeDenied
           ? `${csvCell(p.shown)},${d.allowed},${d.reason}\n`
           : `${csvCell(p.shown)}\n`;
-      else out += `${JSON.stringify({ identifier: p.shown, allowed: d.allowed, reason: d.reason })}\n`;
+      else
+        out += `${JSON.stringify({ type: p.identifier.type, identifier: p.shown, allowed: d.allowed, reason: d.reason })}\n`;
     }
     return out;
   }
@@ -148,7 +190,16 @@ export async function* filterAudience(
     for (const raw of lines) {
       lineNo++;
       const unbommed = lineNo === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
-      const line = unbommed.endsWith('\r') ? unbommed.slice(0, -1) : unbommed;
+      let line = unbommed.endsWith('\r') ? unbommed.slice(0, -1) : unbommed;
+      if (csv) {
+        const record: string = open === null ? line : `${open}\n${line}`;
+        open = null;
+        if (quotes(record) % 2 === 1 && record.length <= MAX_LINE) {
+          open = record;
+          continue;
+        }
+        line = record;
+      }
       if (line.trim() === '') continue;
       stats.lines++;
       try {
@@ -156,7 +207,7 @@ export async function* filterAudience(
         let input: { type: string; value: string };
         if (csv) {
           const value = firstCsvField(line);
-          if (!seenData && headers.has(value.toLowerCase())) {
+          if (!seenData && headers.has(headerName(value))) {
             seenData = true;
             stats.lines--;
             continue;
@@ -173,13 +224,18 @@ export async function* filterAudience(
         pending.push({ line: lineNo, error: err.message });
       }
       if (valid >= chunkSize || pending.length >= chunkSize * 4) {
-        const out = await flush();
-        if (out) yield out;
+        const answers = await flush();
+        if (answers) yield out(answers);
       }
     }
   }
-  if (pending.length) {
-    const out = await flush();
-    if (out) yield out;
+  if (open !== null) {
+    // the stream ended inside a quoted field
+    stats.lines++;
+    stats.invalid++;
+    pending.push({ line: lineNo, error: 'Unterminated quoted field' });
   }
+  const answers = pending.length ? await flush() : '';
+  const last = out(answers);
+  if (last) yield last;
 }

@@ -103,12 +103,12 @@ describe.each(testDatabases())('the audience filter on %s', (kind) => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(lines).toEqual([
-      { identifier: 'yes@example.com', allowed: true, reason: 'granted' },
-      { identifier: 'no@example.com', allowed: false, reason: 'withdrawn' },
+      { type: 'email', identifier: 'yes@example.com', allowed: true, reason: 'granted' },
+      { type: 'email', identifier: 'no@example.com', allowed: false, reason: 'withdrawn' },
       { line: 3, error: 'Not a JSON object' },
       { line: 4, error: 'The email address is not valid' },
       { line: 5, error: expect.stringContaining('{"email":"..."}') },
-      { identifier: 'nobody@example.com', allowed: false, reason: 'no_consent' },
+      { type: 'email', identifier: 'nobody@example.com', allowed: false, reason: 'no_consent' },
     ]);
     const allowedOnly = await filter('channel=email&topic=newsletter', 'application/x-ndjson', body);
     expect(

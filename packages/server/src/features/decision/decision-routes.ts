@@ -4,7 +4,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../../app-deps.ts';
 import type { HttpApp } from '../../http/app.ts';
 import { authOf } from '../../http/auth.ts';
-import { type AudienceFormat, type AudienceStats, filterAudience } from './audience-filter.ts';
+import {
+  type AudienceFormat,
+  type AudienceStats,
+  filterAudience,
+  MAX_AUDIENCE_BYTES,
+} from './audience-filter.ts';
 import { AudienceQuery, Check, CheckAnswer, CheckBatch, CheckBatchAnswer } from './decision-schemas.ts';
 import { type CheckResult, createDecisionService } from './decision-service.ts';
 import { registerSuppressionRoutes } from './suppression-routes.ts';
@@ -85,17 +90,20 @@ export function registerDecisionRoutes(app: HttpApp, deps: AppDeps) {
     scope.withTypeProvider<TypeBoxTypeProvider>().post(
       '/v1/audiences/filter',
       {
-        bodyLimit: 1024 * 1024 * 1024,
+        bodyLimit: MAX_AUDIENCE_BYTES,
         config: { permission: 'check' },
         schema: {
           tags,
           summary: 'Filter a list of identifiers down to those we may contact (or process), streamed',
           description:
-            'Body: one identifier per line, `text/csv` (one column; a header `email` or `identifier` is skipped) or ' +
-            '`application/x-ndjson` (`{"type":"email","value":"..."}` or `{"email":"..."}`). The answer is streamed in ' +
-            'the same format: CSV `identifier` (with `include=denied`: `identifier,allowed,reason`), NDJSON ' +
-            '`{"identifier","allowed","reason"}`. Invalid lines are reported as `{"line","error"}` (NDJSON) or skipped ' +
-            '(CSV); the trailers `x-assent-lines`, `x-assent-allowed`, `x-assent-denied` and `x-assent-invalid` count them.',
+            'Body (at most 1 GiB): one identifier per line, `text/csv` (the first column, RFC 4180 quoting, line breaks ' +
+            'inside quotes included; a first line naming the column, such as `email`, `identifier` or `Customer ID`, is ' +
+            'skipped) or `application/x-ndjson` (`{"type":"email","value":"..."}` or `{"email":"..."}`). A line longer ' +
+            'than 64 KiB is invalid. The answer is streamed in the same format: CSV `identifier` (with `include=denied`: ' +
+            '`identifier,allowed,reason`), NDJSON `{"type","identifier","allowed","reason"}`. Invalid lines are reported ' +
+            'as `{"line","error"}` (NDJSON) or skipped (CSV); the trailers `x-assent-lines`, `x-assent-allowed`, ' +
+            '`x-assent-denied` and `x-assent-invalid` count them. An error before the first answer is a problem+json; ' +
+            'after it, the stream is cut.',
           querystring: AudienceQuery,
           consumes: ['text/csv', 'application/x-ndjson'],
           produces: ['text/csv', 'application/x-ndjson'],

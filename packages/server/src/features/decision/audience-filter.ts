@@ -116,10 +116,25 @@ function ndjsonIdentifier(line: string, defaultType: string): { type: string; va
 /** A header's name as compared: lower case, letters and digits only ("Customer ID" is customerid). */
 const headerName = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
 
-function quotes(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf('"'); i >= 0; i = s.indexOf('"', i + 1)) n++;
-  return n;
+/**
+ * Whether a CSV line ends inside a quoted field, given whether it began inside one. A quote opens
+ * a field only at the field's start (RFC 4180); elsewhere it is a character like any other, so a
+ * stray quote in an unquoted field does not swallow the lines after it.
+ */
+function endsInQuotes(line: string, inQuotes: boolean): boolean {
+  let open = inQuotes;
+  let fieldStart = !inQuotes;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (open) {
+      if (c === '"') {
+        if (line[i + 1] === '"') i++;
+        else open = false;
+      }
+    } else if (c === '"' && fieldStart) open = true;
+    fieldStart = !open && c === ',';
+  }
+  return open;
 }
 
 const csvCell = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
@@ -193,8 +208,9 @@ export async function* filterAudience(
       let line = unbommed.endsWith('\r') ? unbommed.slice(0, -1) : unbommed;
       if (csv) {
         const record: string = open === null ? line : `${open}\n${line}`;
+        const stillOpen = endsInQuotes(line, open !== null);
         open = null;
-        if (quotes(record) % 2 === 1 && record.length <= MAX_LINE) {
+        if (stillOpen && record.length <= MAX_LINE) {
           open = record;
           continue;
         }

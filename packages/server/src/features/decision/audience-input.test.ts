@@ -79,6 +79,12 @@ describe.each(testDatabases())('what an audience sends, on %s', (kind) => {
       'identifier,allowed,reason\nnobody@example.com,false,no_consent\nno@example.com,false,withdrawn\n',
     );
     expect(res.trailers['x-assent-lines']).toBe('2');
+    // a stray quote inside an unquoted field is a character, not the start of a field
+    const stray = 'email,size\nno@example.com,5" screen\nyes@example.com,4"\nnobody@example.com\n';
+    const strayRes = await filter('channel=email&topic=newsletter&include=denied', 'text/csv', stray);
+    expect(strayRes.body).toBe(
+      'identifier,allowed,reason\nno@example.com,false,withdrawn\nyes@example.com,true,granted\nnobody@example.com,false,no_consent\n',
+    );
   });
 
   it('skips a header line however the column is spelled', async () => {

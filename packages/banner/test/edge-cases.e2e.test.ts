@@ -110,6 +110,26 @@ describe('the banner on real pages', () => {
     expect(
       await page.evaluate(() => (window as unknown as { heard: string[] }).heard).then((h) => h.slice(3)),
     ).toEqual(['change false']);
+    // two changes before ready: one is announced, and a reload the first suggested still stands
+    await page.goto(
+      t.site.page({
+        config: testConfig(t.site.endpoint),
+        body: `<script type="text/plain" data-assent-purpose="analytics">ranLog.push('gated')</script>
+        <script>
+          window.heard = [];
+          addEventListener('assent:change', (e) => heard.push('change ' + e.detail.decisions.analytics + ' ' + e.detail.reloadSuggested));
+          addEventListener('assent:ready', () => heard.push('ready'));
+          assent.acceptAll();
+          assent.set({ analytics: false, marketing: true });
+          assent.set({ analytics: false, marketing: false });
+        </script>`,
+      }),
+    );
+    await page.waitForLoadState('load');
+    expect(await page.evaluate(() => (window as unknown as { heard: string[] }).heard)).toEqual([
+      'ready',
+      'change false true',
+    ]);
   });
 
   it('deletes the cookies of every refused purpose, also ones granted on an earlier visit', async () => {

@@ -105,7 +105,8 @@ export function createController(cfg: BannerConfig, jar: string, makeUi?: UiFact
   let heldChange: ConsentSnapshot | null = null;
   const announce = (s: ConsentSnapshot) => {
     if (ready) emit('change', s);
-    else heldChange = s;
+    // one change is announced, with the latest state; a reload suggested by an earlier one stands
+    else heldChange = { ...s, reloadSuggested: s.reloadSuggested || !!heldChange?.reloadSuggested };
   };
   const post = (type: BannerEventType) =>
     navigator.sendBeacon?.(

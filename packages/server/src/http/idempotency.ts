@@ -44,7 +44,8 @@ export const IdempotencyHeaders = Type.Object({
 /** The caller's workspace, Idempotency-Key and body, for `idempotent`. */
 export function idempotencyScope(req: FastifyRequest, route: string) {
   const key = req.headers['idempotency-key'];
-  if (typeof key === 'string' && key.startsWith(BROWSER_KEY_PREFIX))
+  // in any case: SQLite's LIKE, which the purge uses to tell the banner's keys, ignores it
+  if (typeof key === 'string' && key.toLowerCase().startsWith(BROWSER_KEY_PREFIX))
     throw new AssentError(
       'bad_request',
       `Idempotency-Keys starting with "${BROWSER_KEY_PREFIX}" are reserved for the banner's choices`,

@@ -224,18 +224,23 @@ describe.each(testDatabases())('the Collect API on %s', (kind) => {
   });
 
   it("keeps the banner's key namespace to itself, and bounds a banner key's length", async () => {
-    const api = await s.call({
-      method: 'POST',
-      url: '/v1/consents',
-      headers: { 'idempotency-key': 'collect:pk_x:some-choice' },
-      payload: {
-        subject: { identifiers: [{ type: 'email', value: 'ns@example.com' }] },
-        decisions: [{ target: { type: 'purpose', key: 'analytics' }, state: 'granted' }],
-        source: 'form',
-      },
-    });
-    expect(api.statusCode).toBe(400);
-    expect(api.json().detail).toMatch(/reserved for the banner/);
+    const apiWrite = (key: string) =>
+      s.call({
+        method: 'POST',
+        url: '/v1/consents',
+        headers: { 'idempotency-key': key },
+        payload: {
+          subject: { identifiers: [{ type: 'email', value: 'ns@example.com' }] },
+          decisions: [{ target: { type: 'purpose', key: 'analytics' }, state: 'granted' }],
+          source: 'form',
+        },
+      });
+    // in any case: SQLite's LIKE, with which the purge tells the banner's keys, ignores it
+    for (const key of ['collect:pk_x:some-choice', 'COLLECT:pk_x:some-choice']) {
+      const api = await apiWrite(key);
+      expect(api.statusCode).toBe(400);
+      expect(api.json().detail).toMatch(/reserved for the banner/);
+    }
     const long = await collect('POST', 'consents', {
       payload: choice(),
       headers: { 'idempotency-key': 'k'.repeat(181) },

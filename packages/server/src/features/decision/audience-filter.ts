@@ -49,7 +49,7 @@ export async function* linesOf(
   let read = 0;
   let skipping = false;
   for await (const chunk of body) {
-    read += chunk.length;
+    read += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
     if (read > maxBytes)
       throw new AssentError('payload_too_large', `An audience may send at most ${maxBytes} bytes`);
     let text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
@@ -154,12 +154,13 @@ export async function* filterAudience(
   const chunkSize = opts.chunkSize ?? 1000;
   const csv = opts.format === 'csv';
   const headers = new Set(
-    ['identifier', 'value', 'id', 'email', 'emailaddress', 'phone', 'phonenumber', opts.identifierType]
+    ['identifier', 'email', 'emailaddress', 'phone', 'phonenumber', opts.identifierType]
       .concat(opts.identifierType.split(':').slice(1))
       .map(headerName),
   );
   // a quoted CSV field may hold line breaks (RFC 4180): its record goes on over the next lines
   let open: string | null = null;
+  let overflowing = false;
   // the CSV header line goes out with the first answers: until then an error is still a problem+json
   let head = csv ? (opts.includeDenied ? 'identifier,allowed,reason\n' : 'identifier\n') : '';
   const out = (text: string) => {
@@ -207,12 +208,20 @@ export async function* filterAudience(
       const unbommed = lineNo === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
       let line = unbommed.endsWith('\r') ? unbommed.slice(0, -1) : unbommed;
       if (csv) {
+        // the rest of a quoted field whose record was already reported too long
+        if (overflowing) {
+          overflowing = endsInQuotes(line, true);
+          continue;
+        }
         const record: string = open === null ? line : `${open}\n${line}`;
         const stillOpen = endsInQuotes(line, open !== null);
         open = null;
-        if (stillOpen && record.length <= MAX_LINE) {
-          open = record;
-          continue;
+        if (stillOpen) {
+          if (record.length <= MAX_LINE) {
+            open = record;
+            continue;
+          }
+          overflowing = true;
         }
         line = record;
       }
@@ -240,8 +249,9 @@ export async function* filterAudience(
         pending.push({ line: lineNo, error: err.message });
       }
       if (valid >= chunkSize || pending.length >= chunkSize * 4) {
-        const answers = await flush();
-        if (answers) yield out(answers);
+        // the first chunk decided sends the CSV header even without answers: the client hears early
+        const answers = out(await flush());
+        if (answers) yield answers;
       }
     }
   }

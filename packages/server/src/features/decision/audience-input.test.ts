@@ -79,6 +79,11 @@ describe.each(testDatabases())('what an audience sends, on %s', (kind) => {
       'identifier,allowed,reason\nnobody@example.com,false,no_consent\nno@example.com,false,withdrawn\n',
     );
     expect(res.trailers['x-assent-lines']).toBe('2');
+    // a quoted field past 64 KiB: the record is invalid, and the lines still inside its quotes are not read
+    const long = `email,note\nyes@example.com,"${'x'.repeat(70_000)}\nno@example.com\nend"\nnobody@example.com\n`;
+    const longRes = await filter('channel=email&topic=newsletter&include=denied', 'text/csv', inPieces(long));
+    expect(longRes.body).toBe('identifier,allowed,reason\nnobody@example.com,false,no_consent\n');
+    expect(longRes.trailers['x-assent-invalid']).toBe('1');
     // a stray quote inside an unquoted field is a character, not the start of a field
     const stray = 'email,size\nno@example.com,5" screen\nyes@example.com,4"\nnobody@example.com\n';
     const strayRes = await filter('channel=email&topic=newsletter&include=denied', 'text/csv', stray);
@@ -100,6 +105,9 @@ describe.each(testDatabases())('what an audience sends, on %s', (kind) => {
       'CRM,Name\nc-9,Ann\n',
     );
     expect(external.body).toBe('identifier\nc-9\n');
+    // a value that is no column's name is an identifier, also on the first line
+    const first = await filter('purpose=fraud&identifierType=customer_id', 'text/csv', 'ID\n42\n');
+    expect(first.body).toBe('identifier\nID\n42\n');
   });
 });
 
@@ -132,6 +140,11 @@ describe('the audience stream', () => {
     const again = linesOf(Readable.from(['a@example.com\n', 'b@example.com\n']), 20);
     await expect(async () => {
       for await (const _ of again);
+    }).rejects.toMatchObject({ code: 'payload_too_large' });
+    // bytes, not characters: six euro signs are 18 bytes
+    const euros = linesOf(Readable.from(['€€€€€€\n']), 10);
+    await expect(async () => {
+      for await (const _ of euros);
     }).rejects.toMatchObject({ code: 'payload_too_large' });
   });
 });

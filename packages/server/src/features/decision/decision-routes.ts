@@ -97,9 +97,9 @@ export function registerDecisionRoutes(app: HttpApp, deps: AppDeps) {
           summary: 'Filter a list of identifiers down to those we may contact (or process), streamed',
           description:
             'Body (at most 1 GiB): one identifier per line, `text/csv` (the first column, RFC 4180 quoting, line breaks ' +
-            'inside quotes included; a first line naming the column, such as `email`, `identifier` or `Customer ID`, is ' +
+            'inside quotes included; a first line naming the column, `email`, `identifier` or the type such as `Customer ID`, is ' +
             'skipped) or `application/x-ndjson` (`{"type":"email","value":"..."}` or `{"email":"..."}`). A line longer ' +
-            'than 64 KiB is invalid. The answer is streamed in the same format: CSV `identifier` (with `include=denied`: ' +
+            'than 65,536 characters is invalid. The answer is streamed in the same format: CSV `identifier` (with `include=denied`: ' +
             '`identifier,allowed,reason`), NDJSON `{"type","identifier","allowed","reason"}`. Invalid lines are reported ' +
             'as `{"line","error"}` (NDJSON) or skipped (CSV); the trailers `x-assent-lines`, `x-assent-allowed`, ' +
             '`x-assent-denied` and `x-assent-invalid` count them. An error before the first answer is a problem+json; ' +

@@ -161,7 +161,7 @@ export async function* filterAudience(
   // a quoted CSV field may hold line breaks (RFC 4180): its record goes on over the next lines
   let open: string | null = null;
   let overflowing = false;
-  // the CSV header line goes out with the first answers: until then an error is still a problem+json
+  // the CSV header line goes out once the first chunk is decided: until then an error is still a problem+json
   let head = csv ? (opts.includeDenied ? 'identifier,allowed,reason\n' : 'identifier\n') : '';
   const out = (text: string) => {
     const all = head + text;

@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
+import { withConfig } from '../packages/banner/src/build.ts';
 import { assentConfig, vanillaConfigScript } from './banner-configs.ts';
 
 export const variants = ['none', 'assent', 'vanilla'] as const;
@@ -19,7 +20,7 @@ export type Variant = (typeof variants)[number];
  * Pages traced for script time only, as reference points: one trivial inline script (what running
  * any script at all costs in this measurement) and Assent's inline config script on its own.
  */
-export const references = ['script', 'config'] as const;
+export const references = ['script', 'config', 'inline'] as const;
 export type Reference = (typeof references)[number];
 
 /** The element each variant's "visible" is judged on. */
@@ -29,6 +30,7 @@ export const dialogSelector: Record<Variant | Reference, string | null> = {
   vanilla: '#cc-main .cm',
   script: null,
   config: null,
+  inline: '#assent [role="dialog"]',
 };
 
 export function vanillaFiles() {
@@ -57,7 +59,8 @@ function pageHtml(variant: Variant | Reference, endpoint: string): string {
     none: '',
     script: '<script>window.x = 1;</script>',
     config,
-    assent: `${config}
+    assent: '<script src="/c/bench/banner.js"></script>',
+    inline: `${config}
 <script src="/assent-banner.js"></script>`,
     vanilla: `<link rel="stylesheet" href="/cookieconsent.css">
 <script defer src="/cookieconsent.umd.js"></script>
@@ -117,6 +120,10 @@ export async function startBannerSite(assentBundle: string): Promise<BannerSite>
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   for (const v of [...variants, ...references])
     files.set(`/${v}`, ['text/html; charset=utf-8', pageHtml(v, `${origin}/c/bench`)]);
+  files.set('/c/bench/banner.js', [
+    'text/javascript',
+    withConfig(assentBundle, escapeJson(assentConfig(`${origin}/c/bench`))),
+  ]);
   return {
     url: (v) => `${origin}/${v}`,
     close: () =>

@@ -48,6 +48,16 @@ async function bundle(entry: string): Promise<string> {
   return result.outputFiles![0].text;
 }
 
+/**
+ * A bundle with a configuration in front, as one script (what `/c/{key}/banner.js` serves): the
+ * compile hint stays the file's first line, since Chrome reads it there only, and the config goes
+ * right after it as a statement ending with its own semicolon.
+ */
+export function withConfig(bundle: string, configJson: string): string {
+  const hint = bundle.startsWith('//#') ? bundle.slice(0, bundle.indexOf('\n') + 1) : '';
+  return `${hint}window.assentConfig=${configJson};\n${bundle.slice(hint.length)}`;
+}
+
 export const gzipSize = (code: string): number => gzipSync(code).length;
 
 export async function buildBanner(): Promise<BannerBundles> {

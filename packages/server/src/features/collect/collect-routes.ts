@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { withConfig } from '@assent/banner/build';
 import { AssentError, rateLimitKey } from '@assent/core';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -156,11 +157,7 @@ export function registerCollectRoutes(app: HttpApp, deps: AppDeps) {
         .header('cache-control', `public, max-age=${CONFIG_MAX_AGE}`)
         .type('text/javascript; charset=utf-8');
       if (req.headers['if-none-match'] === etag) return reply.code(304).send();
-      // The bundle's first line is V8's compile hint, which Chrome reads on a file's first line only:
-      // the config goes after it, as a statement ending with its own semicolon.
-      const code = built[which];
-      const hint = code.startsWith('//#') ? code.slice(0, code.indexOf('\n') + 1) : '';
-      return reply.send(`${hint}window.assentConfig=${json};\n${code.slice(hint.length)}`);
+      return reply.send(withConfig(built[which], json));
     };
     const scriptSchema = (summary: string) => ({
       schema: {

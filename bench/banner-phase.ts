@@ -68,7 +68,7 @@ export async function runBannerBench(ctx: BenchContext): Promise<BannerResults> 
   try {
     const runs = ctx.bannerRuns;
     const samples: Record<Variant, Sample[]> = { none: [], assent: [], vanilla: [] };
-    const refs: Record<Reference, ScriptWork[]> = { script: [], config: [], inline: [] };
+    const refs: Record<Reference, ScriptWork[]> = { script: [], config: [], inline: [], floor: [] };
     const traced = [...variants, ...references];
     ctx.log(
       `banner: Chromium ${browser.version()}, ${WARMUPS} warm-up + ${runs} rounds over the 3 pages (and ${references.length} reference pages, traced only)...`,

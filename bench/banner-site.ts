@@ -20,7 +20,7 @@ export type Variant = (typeof variants)[number];
  * Pages traced for script time only, as reference points: one trivial inline script (what running
  * any script at all costs in this measurement) and Assent's inline config script on its own.
  */
-export const references = ['script', 'config', 'inline'] as const;
+export const references = ['script', 'config', 'inline', 'floor'] as const;
 export type Reference = (typeof references)[number];
 
 /** The element each variant's "visible" is judged on. */
@@ -31,6 +31,7 @@ export const dialogSelector: Record<Variant | Reference, string | null> = {
   script: null,
   config: null,
   inline: '#assent [role="dialog"]',
+  floor: '#floor',
 };
 
 export function vanillaFiles() {
@@ -51,6 +52,23 @@ const paragraphs = [
   'Critics on the opposition benches said the figures leave no margin for the soil clean-up, which surveys estimate at between six and twelve million depending on what lies under the old engine shed.',
 ];
 
+/**
+ * What any consent dialog must do on this page, and nothing else: read the cookie, put a small dialog
+ * with two buttons into the page once it is parsed, and move focus into it after the first frame.
+ * Traced as a reference: Chromium's first-use costs (the first element wrapper, the cookie jar, the
+ * HTML fragment parser, focus) that every banner pays on a page whose own scripts have not paid them.
+ */
+const FLOOR_SCRIPT = `(function () {
+  var stored = document.cookie.indexOf('choice=') >= 0;
+  if (stored) return;
+  document.addEventListener('DOMContentLoaded', function () {
+    document.body.insertAdjacentHTML('beforeend', '<div id="floor" role="dialog" aria-label="Cookies"><p>We use cookies.</p><button type="button">Accept</button><button type="button">Reject</button></div>');
+    requestAnimationFrame(function () {
+      setTimeout(function () { document.querySelector('#floor button').focus({ preventScroll: true }); });
+    });
+  });
+})();`;
+
 const escapeJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
 
 function pageHtml(variant: Variant | Reference, endpoint: string): string {
@@ -60,6 +78,7 @@ function pageHtml(variant: Variant | Reference, endpoint: string): string {
     script: '<script>window.x = 1;</script>',
     config,
     assent: '<script src="/c/bench/banner.js"></script>',
+    floor: `<script>${FLOOR_SCRIPT}</script>`,
     inline: `${config}
 <script src="/assent-banner.js"></script>`,
     vanilla: `<link rel="stylesheet" href="/cookieconsent.css">

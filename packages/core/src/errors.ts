@@ -10,6 +10,7 @@ export const errorCodes = {
   not_found: { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
   idempotency_conflict: { status: 409, title: 'The Idempotency-Key was used with another request' },
+  request_timeout: { status: 408, title: 'The request body stopped arriving' },
   payload_too_large: { status: 413, title: 'The request body is too large' },
   unsupported_media_type: { status: 415, title: 'The content type is not supported' },
   invalid_identifier: { status: 422, title: 'The identifier is not valid' },

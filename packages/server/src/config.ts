@@ -28,6 +28,10 @@ export interface Config {
   checkpointInterval: number;
   /** Collect API writes per minute per IP and property (reads: ten times as many). */
   collectRateLimit: number;
+  /** Audience filters one server process runs at once; another gets a 429. */
+  audienceFilters: number;
+  /** Seconds an audience upload may send nothing before it is cut (408). */
+  audienceIdleSeconds: number;
   /**
    * Behind reverse proxies: how many hops (a number) or which proxy addresses (IPs or CIDRs,
    * comma-separated) to trust in X-Forwarded-For; false trusts none.
@@ -94,6 +98,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     checkpointInterval: int(env, 'CHECKPOINT_INTERVAL', 300, 0),
     keepFullIp: env.ASSENT_KEEP_FULL_IP === '1',
     collectRateLimit: int(env, 'COLLECT_RATE_LIMIT', 120, 1),
+    audienceFilters: int(env, 'AUDIENCE_FILTERS', 2, 1, 1000),
+    audienceIdleSeconds: int(env, 'AUDIENCE_IDLE_SECONDS', 60, 1, 86400),
     trustProxy: trustProxyOf(env.TRUST_PROXY),
     ...overrides,
   };

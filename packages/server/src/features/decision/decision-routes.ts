@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../../app-deps.ts';
 import type { HttpApp } from '../../http/app.ts';
 import { authOf } from '../../http/auth.ts';
+import { withIdleLimit } from '../../http/idle-limit.ts';
 import {
   type AudienceFormat,
   type AudienceStats,
@@ -83,6 +84,8 @@ export function registerDecisionRoutes(app: HttpApp, deps: AppDeps) {
   );
 
   // the audience filter reads its body as a stream: its own parsers and no body limit, in this scope only
+  /** Audience filters running in this process (AUDIENCE_FILTERS at most). */
+  let running = 0;
   app.register(async (scope) => {
     scope.addContentTypeParser(['text/csv', 'application/x-ndjson'], (_req, payload, done) =>
       done(null, payload),
@@ -103,7 +106,9 @@ export function registerDecisionRoutes(app: HttpApp, deps: AppDeps) {
             '`identifier,allowed,reason`), NDJSON `{"type","identifier","allowed","reason"}`. Invalid lines are reported ' +
             'as `{"line","error"}` (NDJSON) or skipped (CSV); the trailers `x-assent-lines`, `x-assent-allowed`, ' +
             '`x-assent-denied` and `x-assent-invalid` count them. An error before the first answer is a problem+json; ' +
-            'after it, the stream is cut.',
+            'after it, the stream is cut. A server process runs `AUDIENCE_FILTERS` filters at once (2 by default): ' +
+            'another is answered 429 with `Retry-After`. An upload that sends nothing for `AUDIENCE_IDLE_SECONDS` ' +
+            '(60) is cut: 408 before the first answer.',
           querystring: AudienceQuery,
           consumes: ['text/csv', 'application/x-ndjson'],
           produces: ['text/csv', 'application/x-ndjson'],
@@ -141,10 +146,31 @@ export function registerDecisionRoutes(app: HttpApp, deps: AppDeps) {
             },
           ]);
         }
-        const question = await decisions.prepareQuestion(workspaceId, spec);
+        if (running >= deps.config.audienceFilters) {
+          reply.header('retry-after', '10');
+          throw new AssentError(
+            'rate_limited',
+            `At most ${deps.config.audienceFilters} audience filters run at once here: retry when one has ended`,
+          );
+        }
+        running++;
+        let ended = false;
+        const end = () => {
+          if (!ended) running--;
+          ended = true;
+        };
+        // the answer is done, or its connection closed: either frees the place
+        reply.raw.once('finish', end).once('close', end);
+        let question: Awaited<ReturnType<typeof decisions.prepareQuestion>>;
+        try {
+          question = await decisions.prepareQuestion(workspaceId, spec);
+        } catch (err) {
+          end();
+          throw err;
+        }
         const stats: AudienceStats = { lines: 0, allowed: 0, denied: 0, invalid: 0 };
         const lines = filterAudience(
-          body,
+          withIdleLimit(body, deps.config.audienceIdleSeconds * 1000),
           {
             format,
             question,

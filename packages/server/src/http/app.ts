@@ -61,8 +61,10 @@ export async function createHttpApp(opts: HttpOptions) {
     if (internal) req.log.error({ err }, 'unhandled error');
     else if (problem.status >= 500) req.log.warn({ code: problem.code }, problem.detail);
     if (problem.status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', '1');
-    // a body that stopped arriving is not read further: the connection cannot carry another request
-    if (problem.status === 408) reply.header('connection', 'close');
+    // a body refused before it was read is drained by Node, so the client reads its answer and the connection
+    // serves again; one the handler was reading when it failed (stalled, too large, cut) cannot be drained,
+    // and the connection closes (light-my-request sets no `complete`)
+    if (req.raw.complete === false && req.raw.readableFlowing === false) reply.header('connection', 'close');
     return sendProblem(req, reply, problem);
   });
   app.setNotFoundHandler((req, reply) =>

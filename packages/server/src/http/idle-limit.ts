@@ -4,6 +4,7 @@ import { AssentError } from '@assent/core';
  * The chunks of a request body, but a wait of more than `ms` for the next one ends it with a 408:
  * a client that stops sending must not hold a request, and the server's share of work behind it,
  * open for ever. The 408 answer closes the connection (see the error handler), which ends the body.
+ * Nor does an early stop by the consumer destroy the body, for the same reason.
  */
 export async function* withIdleLimit<T>(body: AsyncIterable<T>, ms: number): AsyncGenerator<T> {
   const it = body[Symbol.asyncIterator]();
@@ -15,7 +16,8 @@ export async function* withIdleLimit<T>(body: AsyncIterable<T>, ms: number): Asy
     });
     const r = await Promise.race([next, idle]).finally(() => clearTimeout(timer));
     if (r === 'idle') {
-      // the pending read settles when the connection closes; nothing waits for it any more
+      // the pending read is left to itself (nothing waits for it) and the body is not destroyed: that
+      // would destroy the socket before the 408 is sent, whose `connection: close` ends the body instead
       next.catch(() => {});
       throw new AssentError(
         'request_timeout',

@@ -44,6 +44,14 @@ describe.each(testDatabases())('audience filters running at once, on %s', (kind)
         .split('\n')
         .map((l) => JSON.parse(l)),
     ).toEqual([{ type: 'email', identifier: 'a@example.com', allowed: false, reason: expect.any(String) }]);
+
+    // each place was freed once: a new stalled filter again takes the only one
+    const again = new PassThrough();
+    const held = filter(again);
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await filter('{"email":"a@example.com"}\n')).statusCode).toBe(429);
+    again.end();
+    expect((await held).statusCode).toBe(200);
   });
 
   it('frees the place of a filter whose question is refused', async () => {

@@ -11,6 +11,7 @@ import {
   filterAudience,
   MAX_AUDIENCE_BYTES,
 } from './audience-filter.ts';
+import { createAudiencePlaces } from './audience-places.ts';
 import { AudienceQuery, Check, CheckAnswer, CheckBatch, CheckBatchAnswer } from './decision-schemas.ts';
 import { type CheckResult, createDecisionService } from './decision-service.ts';
 import { registerSuppressionRoutes } from './suppression-routes.ts';
@@ -84,8 +85,7 @@ export function registerDecisionRoutes(app: HttpApp, deps: AppDeps) {
   );
 
   // the audience filter reads its body as a stream: its own parsers and no body limit, in this scope only
-  /** Audience filters running in this process (AUDIENCE_FILTERS at most). */
-  let running = 0;
+  const places = createAudiencePlaces(deps.config.audienceFilters, deps.config.audienceIdleSeconds);
   app.register(async (scope) => {
     scope.addContentTypeParser(['text/csv', 'application/x-ndjson'], (_req, payload, done) =>
       done(null, payload),
@@ -108,7 +108,7 @@ export function registerDecisionRoutes(app: HttpApp, deps: AppDeps) {
             '`x-assent-denied` and `x-assent-invalid` count them. An error before the first answer is a problem+json; ' +
             'after it, the stream is cut. A server process runs `AUDIENCE_FILTERS` filters at once (2 by default): ' +
             'another is answered 429 with `Retry-After`. An upload that sends nothing for `AUDIENCE_IDLE_SECONDS` ' +
-            '(60) is cut: 408 before the first answer.',
+            '(60) is cut: 408 before the first answer; a connection on which nothing moves either way for 2 s more is closed.',
           querystring: AudienceQuery,
           consumes: ['text/csv', 'application/x-ndjson'],
           produces: ['text/csv', 'application/x-ndjson'],
@@ -146,28 +146,8 @@ export function registerDecisionRoutes(app: HttpApp, deps: AppDeps) {
             },
           ]);
         }
-        if (running >= deps.config.audienceFilters) {
-          reply.header('retry-after', '10');
-          throw new AssentError(
-            'rate_limited',
-            `At most ${deps.config.audienceFilters} audience filters run at once here: retry when one has ended`,
-          );
-        }
-        running++;
-        let ended = false;
-        const end = () => {
-          if (!ended) running--;
-          ended = true;
-        };
-        // the answer is done, or its connection closed: either frees the place
-        reply.raw.once('finish', end).once('close', end);
-        let question: Awaited<ReturnType<typeof decisions.prepareQuestion>>;
-        try {
-          question = await decisions.prepareQuestion(workspaceId, spec);
-        } catch (err) {
-          end();
-          throw err;
-        }
+        const question = await decisions.prepareQuestion(workspaceId, spec);
+        places.take(req, reply);
         const stats: AudienceStats = { lines: 0, allowed: 0, denied: 0, invalid: 0 };
         const lines = filterAudience(
           withIdleLimit(body, deps.config.audienceIdleSeconds * 1000),

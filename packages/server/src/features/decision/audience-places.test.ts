@@ -1,0 +1,88 @@
+import type { AddressInfo, Socket } from 'node:net';
+import { connect } from 'node:net';
+import { AssentError } from '@assent/core';
+import Fastify from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAudiencePlaces } from './audience-places.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A Fastify app whose one route waits for the test's word, then takes a place and answers. */
+async function appWithPlaces(limit: number) {
+  const places = createAudiencePlaces(limit, 1);
+  const app = Fastify();
+  let release = () => {};
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  const seen: { socket?: Socket; closed?: Promise<void> } = {};
+  app.setErrorHandler((err: Error, _req, reply) => {
+    reply.code(err instanceof AssentError && err.code === 'rate_limited' ? 429 : 500).send(err.message);
+  });
+  app.get('/wait', async (req, reply) => {
+    seen.socket = req.raw.socket;
+    seen.closed = new Promise((r) => reply.raw.once('close', () => r()));
+    await gate;
+    places.take(req, reply);
+    return 'taken';
+  });
+  app.get('/hold', async (req, reply) => {
+    places.take(req, reply);
+    await gate;
+    return 'held';
+  });
+  app.get('/take', async (req, reply) => {
+    seen.socket = req.raw.socket;
+    places.take(req, reply);
+    return 'taken';
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as AddressInfo).port;
+  return { app, port, seen, release };
+}
+
+let close: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+describe('audience places', () => {
+  it('frees at once the place of a client gone before its filter took it', async () => {
+    const { app, port, seen, release } = await appWithPlaces(1);
+    close = () => app.close();
+    const client = connect({ host: '127.0.0.1', port });
+    client.write('GET /wait HTTP/1.1\r\nhost: x\r\n\r\n');
+    while (!seen.closed) await sleep(10);
+    client.destroy();
+    await seen.closed;
+    release();
+    await sleep(50);
+    const next = await fetch(`http://127.0.0.1:${port}/take`);
+    expect(next.status).toBe(200);
+  });
+
+  it('leaves the keep-alive timeout of a connection whose filter has ended', async () => {
+    const { app, port, seen } = await appWithPlaces(1);
+    close = () => app.close();
+    const res = await fetch(`http://127.0.0.1:${port}/take`);
+    expect(await res.text()).toBe('taken');
+    await sleep(50);
+    // the HTTP server's own keep-alive timeout (with its margin), not none
+    expect(seen.socket?.timeout).toBeGreaterThanOrEqual(app.server.keepAliveTimeout);
+    expect(app.server.keepAliveTimeout).toBeGreaterThan(0);
+    expect((await fetch(`http://127.0.0.1:${port}/take`)).status).toBe(200);
+  });
+
+  it('refuses a filter past the limit while one holds its place, and not after it ended', async () => {
+    const { app, port, release } = await appWithPlaces(1);
+    close = () => app.close();
+    const held = fetch(`http://127.0.0.1:${port}/hold`);
+    await sleep(100);
+    expect((await fetch(`http://127.0.0.1:${port}/take`)).status).toBe(429);
+    release();
+    expect(await (await held).text()).toBe('held');
+    expect((await fetch(`http://127.0.0.1:${port}/take`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/take`)).status).toBe(200);
+  });
+});

@@ -17,9 +17,7 @@ afterAll(async () => {
   await site?.close();
 });
 beforeEach(async () => {
-  site.consents.length = 0;
-  site.events.length = 0;
-  site.state.consentStatus = 0;
+  site.reset();
   await context?.close();
 });
 

@@ -18,7 +18,7 @@ afterAll(async () => {
   await site?.close();
 });
 beforeEach(async () => {
-  site.consents.length = 0;
+  site.reset();
   await context?.close();
   context = await browser.newContext();
   page = await context.newPage();

@@ -22,7 +22,7 @@ afterAll(async () => {
   await site?.close();
 });
 beforeEach(async () => {
-  site.consents.length = 0;
+  site.reset();
   await context?.close();
 });
 

@@ -76,11 +76,19 @@ export async function startSite() {
     res.end(body);
   };
 
+  // each test talks to its own collect endpoint: what a page of an earlier test still sends (a queued choice
+  // goes again on pagehide, a beacon arrives late) is answered but not recorded
+  let generation = 0;
   const server = createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (req.method === 'POST') {
       const text = await read(req);
-      if (path === '/c/test/consents') {
+      const collect = /^\/c\/t(\d+)\/(consents|events|identify)$/.exec(path);
+      if (collect && Number(collect[1]) !== generation) {
+        return send(res, collect[2] === 'events' ? 204 : 201, 'application/json', '{}');
+      }
+      const call = collect?.[2];
+      if (call === 'consents') {
         if (state.consentStatus) return send(res, state.consentStatus, 'application/json', '{}');
         consents.push({
           idempotencyKey: req.headers['idempotency-key'] as string | undefined,
@@ -89,11 +97,11 @@ export async function startSite() {
         });
         return send(res, 201, 'application/json', '{}');
       }
-      if (path === '/c/test/events') {
+      if (call === 'events') {
         events.push(JSON.parse(text));
         return send(res, 204, 'text/plain', '');
       }
-      if (path === '/c/test/identify') {
+      if (call === 'identify') {
         state.identifyBodies.push(JSON.parse(text));
         return send(res, 200, 'application/json', JSON.stringify(state.identify));
       }
@@ -133,11 +141,22 @@ export async function startSite() {
 
   return {
     origin,
-    endpoint: `${origin}/c/test`,
+    /** The collect endpoint of the current test. */
+    get endpoint() {
+      return `${origin}/c/t${generation}`;
+    },
     bundles,
     consents,
     events,
     state,
+    /** Starts a new test: a new endpoint, and nothing received or set by the test before. */
+    reset() {
+      generation++;
+      consents.length = 0;
+      events.length = 0;
+      state.identifyBodies.length = 0;
+      state.consentStatus = 0;
+    },
     /** Serves a page and returns its URL. */
     page(o: PageOptions): string {
       const path = `/p/${++n}`;

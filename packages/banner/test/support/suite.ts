@@ -27,9 +27,7 @@ export function useSiteAndBrowser(): SiteAndBrowser {
     await t.site?.close();
   });
   beforeEach(async () => {
-    t.site.consents.length = 0;
-    t.site.events.length = 0;
-    t.site.state.consentStatus = 0;
+    t.site.reset();
     await t.context?.close();
     t.context = undefined;
   });

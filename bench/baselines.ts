@@ -20,15 +20,15 @@ export function checkBody(knownSubjects: number, seed = 1): () => string {
   };
 }
 
-/** Baseline A ("constant") or B ("sqlite"): the bare route in its own process, under the check's load. */
+/** Baseline A ("constant") or B ("sqlite"): the bare route in its own process (or `workers` of them), under the check's load. */
 export async function httpBaseline(
   mode: 'constant' | 'sqlite',
-  opts: { rows: number; seconds: number; connections: number },
+  opts: { rows: number; seconds: number; connections: number; workers?: number },
 ): Promise<LoadResult> {
   const child = await startChild({
     name: `baseline ${mode}`,
     args: ['bench/baseline-server.ts', mode, String(opts.rows)],
-    env: {},
+    env: { WORKERS: String(opts.workers ?? 1) },
     readyPath: '/ready',
   });
   try {

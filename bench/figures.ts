@@ -8,6 +8,8 @@ import type { IngestAt, SqliteResults } from './sqlite-phase.ts';
 export interface Measurements {
   baselineA: LoadResult;
   baselineB: LoadResult;
+  /** Baseline B in ctx.workers cluster processes, as the check runs (null with one worker). */
+  baselineBWorkers: LoadResult | null;
   rawSqlite: number;
   sqlite: SqliteResults;
   postgres: PostgresResults;
@@ -80,6 +82,17 @@ export function buildFigures(ctx: BenchContext, m: Measurements): { rows: Figure
       pass: null,
     },
   ];
+  const bw = m.baselineBWorkers;
+  if (bw) {
+    rows.push({
+      name: `baseline B in ${ctx.workers} processes (cluster)`,
+      measured: rps(bw),
+      baseline: `${fmt(a.rps)} req/s (A)`,
+      ratio: bw.rps / a.rps,
+      target: '(the same processes as the check)',
+      pass: null,
+    });
+  }
   const checkName = `check @ ${short(s.ingestLarge.ledger)} records, WORKERS=${ctx.workers}`;
   rows.push(
     s.check
@@ -178,7 +191,7 @@ export function buildFigures(ctx: BenchContext, m: Measurements): { rows: Figure
   const notes = [
     `HTTP load comes from autocannon in the bench process, ${CONNECTIONS} connections, on the same machine as the server: both share its cores, for the baselines as for Assent.`,
     'Every HTTP figure sends the same request shape: the check body `{subject: {identifier: {type: "email", value}}, channel: "email", topic: "newsletter"}` with a varied identifier (one in ten unknown); baselines A and B run in their own child process right before the check, Assent is `tsx packages/cli/src/main.ts serve` (LOG_LEVEL=warn, CHECKPOINT_INTERVAL=0).',
-    `Assent runs as the README advises: with WORKERS=${ctx.workers} (BENCH_WORKERS, one worker process per core) for the check; as one process for ingest (on SQLite a process that did not make the last commit starts its next write with an empty page cache; here PostgreSQL shares the machine's cores with the server), the audience filter (one streamed request, whose memory is measured) and the WORKERS=1 check row. The WORKERS=${ctx.workers} ingest rows show the other choice. The baselines are single Fastify processes (baseline A is limited by the load generator on this machine rather than by its server).`,
+    `Assent runs as the README advises: with WORKERS=${ctx.workers} (BENCH_WORKERS, one worker process per core) for the check; as one process for ingest (on SQLite a process that did not make the last commit starts its next write with an empty page cache; here PostgreSQL shares the machine's cores with the server), the audience filter (one streamed request, whose memory is measured) and the WORKERS=1 check row. The WORKERS=${ctx.workers} ingest rows show the other choice. The baselines are single Fastify processes (baseline A is limited by the load generator on this machine rather than by its server); baseline B also runs in as many cluster processes as the check, whose p99 shows what sharing the cores with the load generator costs any route.`,
     `Ingest: each POST /v1/consents records ${DECISIONS_PER_REQUEST} decisions (newsletter by email, analytics); half the requests create a new subject, half append to a seeded subject's chain. records/s = 2xx responses x ${DECISIONS_PER_REQUEST} / s.`,
     'The seeded ledger (bench/seed-ledger.ts) is 4 hash-chained records per subject written straight through Kysely; verifyLedger reports it intact, so it is the ledger the service would have written.',
     'PostgreSQL is a throwaway cluster from startPgCluster() (fsync=off, synchronous_commit=off), for the raw baseline and Assent alike; ANALYZE runs after each seed. Assent connects with its default pool (DATABASE_POOL_SIZE=10 per process).',
@@ -186,6 +199,7 @@ export function buildFigures(ctx: BenchContext, m: Measurements): { rows: Figure
   const failures: [string, LoadResult | null][] = [
     ['baseline A', a],
     ['baseline B', b],
+    ['baseline B (workers)', bw],
     ['check', s.check],
     ['check (WORKERS=1)', s.checkSingle],
     ['ingest SQLite (small)', s.ingestSmall.load],

@@ -75,7 +75,7 @@ async function main(): Promise<number> {
     ctx.log(`  ${fmt(rawSqlite)} transactions/s`);
 
     const rows = Math.ceil(ctx.records / 4);
-    const http: { a?: LoadResult; b?: LoadResult } = {};
+    const http: { a?: LoadResult; b?: LoadResult; bWorkers?: LoadResult } = {};
     const sqlite = await runSqlite(ctx, async () => {
       ctx.log(`baseline A: bare Fastify route answering a constant (${ctx.seconds} s)...`);
       const a = await httpBaseline('constant', { rows, seconds: ctx.seconds, connections: CONNECTIONS });
@@ -84,10 +84,28 @@ async function main(): Promise<number> {
       const b = await httpBaseline('sqlite', { rows, seconds: ctx.seconds, connections: CONNECTIONS });
       ctx.log(`  ${fmt(b.rps)} req/s, p99 ${b.p99} ms`);
       Object.assign(http, { a, b });
+      if (ctx.workers > 1) {
+        ctx.log(`baseline B in ${ctx.workers} processes, as the check runs (${ctx.seconds} s)...`);
+        const seconds = ctx.seconds;
+        http.bWorkers = await httpBaseline('sqlite', {
+          rows,
+          seconds,
+          connections: CONNECTIONS,
+          workers: ctx.workers,
+        });
+        ctx.log(`  ${fmt(http.bWorkers.rps)} req/s, p99 ${http.bWorkers.p99} ms`);
+      }
     });
     if (!http.a || !http.b) throw new Error('the HTTP baselines did not run');
     const postgres = await runPostgres(ctx);
-    const m: Measurements = { baselineA: http.a, baselineB: http.b, rawSqlite, sqlite, postgres };
+    const m: Measurements = {
+      baselineA: http.a,
+      baselineB: http.b,
+      baselineBWorkers: http.bWorkers ?? null,
+      rawSqlite,
+      sqlite,
+      postgres,
+    };
     const figures = buildFigures(ctx, m);
     figures.notes.push(...busyNote(machine.load));
     const table = [...banner.rows, ...figures.rows];

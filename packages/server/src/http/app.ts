@@ -59,8 +59,15 @@ export async function createHttpApp(opts: HttpOptions) {
   app.setErrorHandler((err, req, reply) => {
     const { problem, internal } = problemFromError(err);
     if (internal) req.log.error({ err }, 'unhandled error');
-    else if (problem.status >= 500) req.log.warn({ code: problem.code }, problem.detail);
-    if (problem.status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', '1');
+    else if (problem.status >= 500) {
+      // what the database said (no personal data in a connection failure): the operator's first clue
+      const cause =
+        err instanceof Error ? { code: (err as { code?: unknown }).code, message: err.message } : undefined;
+      req.log.warn({ code: problem.code, cause }, problem.detail);
+    }
+    if ((problem.status === 429 || problem.status === 503) && !reply.hasHeader('retry-after')) {
+      reply.header('retry-after', '1');
+    }
     // a body refused before it was read is drained by Node, so the client reads its answer and the connection
     // serves again; one the handler was reading when it failed (stalled, too large, cut) cannot be drained,
     // and the connection closes (light-my-request sets no `complete`)

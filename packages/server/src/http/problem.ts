@@ -1,5 +1,6 @@
 import { AssentError, type ErrorCode, errorCodes, type FieldError } from '@assent/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { databaseUnavailable } from '../db/database-unavailable.ts';
 
 export interface Problem {
   type: string;
@@ -62,6 +63,14 @@ export function problemFromError(err: unknown): { problem: Problem; internal: bo
   const dataError = typeof fe?.code === 'string' ? postgresDataErrors[fe.code] : undefined;
   if (dataError && 'severity' in fe)
     return { problem: toProblem('unprocessable', dataError), internal: false };
+  const unavailable = databaseUnavailable(err);
+  if (unavailable) {
+    const detail =
+      unavailable === 'unreachable'
+        ? 'The database cannot be reached just now, and nothing was done: retry shortly'
+        : 'The connection to the database was lost: a write may or may not have been recorded, so send it again with the same Idempotency-Key';
+    return { problem: toProblem('unavailable', detail), internal: false };
+  }
   if (err instanceof SyntaxError)
     return { problem: toProblem('bad_request', 'The body is not valid JSON'), internal: false };
   if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {

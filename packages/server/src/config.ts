@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { DEFAULT_POOL_SIZE } from './db/database.ts';
+import { MAX_AUDIENCE_BYTES } from './features/decision/audience-filter.ts';
 
 export interface Config {
   port: number;
@@ -32,6 +33,8 @@ export interface Config {
   audienceFilters: number;
   /** Seconds an audience upload may send nothing before it is cut (408). */
   audienceIdleSeconds: number;
+  /** The largest audience upload in bytes (413 past it). */
+  audienceMaxBytes: number;
   /**
    * Behind reverse proxies: how many hops (a number) or which proxy addresses (IPs or CIDRs,
    * comma-separated) to trust in X-Forwarded-For; false trusts none.
@@ -100,6 +103,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     collectRateLimit: int(env, 'COLLECT_RATE_LIMIT', 120, 1),
     audienceFilters: int(env, 'AUDIENCE_FILTERS', 2, 1, 1000),
     audienceIdleSeconds: int(env, 'AUDIENCE_IDLE_SECONDS', 60, 1, 86400),
+    audienceMaxBytes: int(env, 'AUDIENCE_MAX_BYTES', MAX_AUDIENCE_BYTES, 1024, MAX_AUDIENCE_BYTES),
     trustProxy: trustProxyOf(env.TRUST_PROXY),
     ...overrides,
   };

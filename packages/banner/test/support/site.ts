@@ -155,6 +155,7 @@ export async function startSite() {
       consents.length = 0;
       events.length = 0;
       state.identifyBodies.length = 0;
+      state.identify = { decisions: {}, decidedAt: null };
       state.consentStatus = 0;
     },
     /** Serves a page and returns its URL. */

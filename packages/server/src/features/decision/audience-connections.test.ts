@@ -136,3 +136,25 @@ describe.each(testDatabases())('audience filters on real connections, on %s', (k
     reader.socket.destroy();
   }, 20_000);
 });
+
+describe.each(testDatabases())('an audience upload past its limit, on a real connection, on %s', (kind) => {
+  let s: TestServer;
+  let port: number;
+  beforeAll(async () => {
+    s = await startTestServer(kind, { AUDIENCE_MAX_BYTES: '2048' });
+    await seedCatalog(s);
+    await s.app.listen({ host: '127.0.0.1', port: 0 });
+    port = (s.app.server.address() as AddressInfo).port;
+  });
+  afterAll(() => s.close());
+
+  it('is answered 413 and its connection closed: a body cut while being read cannot be drained', async () => {
+    const big = new RawFilter(port);
+    for (let i = 0; i < 100; i++) big.send(`{"email":"someone-${i}@example.com"}\n`);
+    // the client is still sending: the server does not wait for the rest
+    const answer = head(await big.ended);
+    expect(answer.status).toBe(413);
+    expect(answer.headers['content-type']).toContain('application/problem+json');
+    expect(answer.headers.connection).toBe('close');
+  });
+});

@@ -20,6 +20,8 @@ export interface AudienceOptions {
   identifierType: string;
   /** Identifiers decided per round of queries. */
   chunkSize?: number;
+  /** The most the body may send (MAX_AUDIENCE_BYTES by default); past it, a 413. */
+  maxBytes?: number;
   /** Runs one chunk of checks (no explanations). */
   evaluate(checks: PreparedCheck[]): Promise<Decision[]>;
 }
@@ -202,7 +204,7 @@ export async function* filterAudience(
     return out;
   }
 
-  for await (const lines of linesOf(body)) {
+  for await (const lines of linesOf(body, opts.maxBytes)) {
     for (const raw of lines) {
       lineNo++;
       const unbommed = lineNo === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;

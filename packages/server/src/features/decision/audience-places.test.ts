@@ -15,7 +15,7 @@ async function appWithPlaces(limit: number) {
   const gate = new Promise<void>((r) => {
     release = r;
   });
-  const seen: { socket?: Socket; closed?: Promise<void> } = {};
+  const seen: { socket?: Socket; closed?: Promise<void>; held: number } = { held: 0 };
   app.setErrorHandler((err: Error, _req, reply) => {
     reply.code(err instanceof AssentError && err.code === 'rate_limited' ? 429 : 500).send(err.message);
   });
@@ -27,7 +27,9 @@ async function appWithPlaces(limit: number) {
     return 'taken';
   });
   app.get('/hold', async (req, reply) => {
+    seen.socket = req.raw.socket;
     places.take(req, reply);
+    seen.held++;
     await gate;
     return 'held';
   });
@@ -72,6 +74,45 @@ describe('audience places', () => {
     expect(seen.socket?.timeout).toBeGreaterThanOrEqual(app.server.keepAliveTimeout);
     expect(app.server.keepAliveTimeout).toBeGreaterThan(0);
     expect((await fetch(`http://127.0.0.1:${port}/take`)).status).toBe(200);
+  });
+
+  it('frees the place of a pipelined filter whose connection dies while its answer waits its turn', async () => {
+    const { app, port, seen, release } = await appWithPlaces(2);
+    close = async () => {
+      release();
+      await app.close();
+    };
+    const client = connect({ host: '127.0.0.1', port });
+    client.on('error', () => {});
+    client.write('GET /hold HTTP/1.1\r\nhost: x\r\n\r\nGET /hold HTTP/1.1\r\nhost: x\r\n\r\n');
+    while (seen.held < 2) await sleep(10);
+    client.destroy();
+    await sleep(200);
+    // both places are free again: one held anew leaves one more
+    const third = fetch(`http://127.0.0.1:${port}/hold`);
+    while (seen.held < 3) await sleep(10);
+    expect((await fetch(`http://127.0.0.1:${port}/take`)).status).toBe(200);
+    release();
+    expect((await third).status).toBe(200);
+  });
+
+  it('keeps the idle cut of a pipelined filter when the one before it on the connection ends', async () => {
+    const { app, port, seen, release } = await appWithPlaces(2);
+    close = async () => {
+      release();
+      await app.close();
+    };
+    const client = connect({ host: '127.0.0.1', port });
+    client.on('error', () => {});
+    let text = '';
+    client.on('data', (d) => {
+      text += d;
+    });
+    client.write('GET /take HTTP/1.1\r\nhost: x\r\n\r\nGET /hold HTTP/1.1\r\nhost: x\r\n\r\n');
+    while (!text.includes('taken') || seen.held < 1) await sleep(10);
+    // the first has ended; the second still runs on the same connection, under the idle cut
+    expect(seen.socket?.timeout).toBe(3000);
+    client.destroy();
   });
 
   it('refuses a filter past the limit while one holds its place, and not after it ended', async () => {

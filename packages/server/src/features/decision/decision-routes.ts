@@ -99,7 +99,7 @@ export function registerDecisionRoutes(app: HttpApp, deps: AppDeps) {
           tags,
           summary: 'Filter a list of identifiers down to those we may contact (or process), streamed',
           description:
-            'Body (at most 1 GiB): one identifier per line, `text/csv` (the first column, RFC 4180 quoting, line breaks ' +
+            'Body (at most `AUDIENCE_MAX_BYTES`, 1 GiB by default): one identifier per line, `text/csv` (the first column, RFC 4180 quoting, line breaks ' +
             'inside quotes included; a first line naming the column, `email`, `identifier` or the type such as `Customer ID`, is ' +
             'skipped) or `application/x-ndjson` (`{"type":"email","value":"..."}` or `{"email":"..."}`). A line longer ' +
             'than 65,536 characters is invalid. The answer is streamed in the same format: CSV `identifier` (with `include=denied`: ' +
@@ -108,7 +108,8 @@ export function registerDecisionRoutes(app: HttpApp, deps: AppDeps) {
             '`x-assent-denied` and `x-assent-invalid` count them. An error before the first answer is a problem+json; ' +
             'after it, the stream is cut. A server process runs `AUDIENCE_FILTERS` filters at once (2 by default): ' +
             'another is answered 429 with `Retry-After`. An upload that sends nothing for `AUDIENCE_IDLE_SECONDS` ' +
-            '(60) is cut: 408 before the first answer; a connection on which nothing moves either way for 2 s more is closed.',
+            '(60) is cut: 408 before the first answer; a connection on which nothing moves either way for 2 s more ' +
+            '(up to twice that while an answer waits to be read) is closed.',
           querystring: AudienceQuery,
           consumes: ['text/csv', 'application/x-ndjson'],
           produces: ['text/csv', 'application/x-ndjson'],
@@ -156,6 +157,7 @@ export function registerDecisionRoutes(app: HttpApp, deps: AppDeps) {
             question,
             includeDenied: include === 'denied',
             identifierType,
+            maxBytes: deps.config.audienceMaxBytes,
             evaluate: (checks) => decisions.evaluate(workspaceId, checks, { explain: false }),
           },
           stats,

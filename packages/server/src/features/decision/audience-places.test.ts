@@ -44,6 +44,19 @@ async function appWithPlaces(limit: number) {
 }
 
 let close: (() => Promise<void>) | undefined;
+
+/** An app allowing two filters, and requests for these paths sent on one connection without waiting. */
+async function pipelined(paths: string[]) {
+  const t = await appWithPlaces(2);
+  close = async () => {
+    t.release();
+    await t.app.close();
+  };
+  const client = connect({ host: '127.0.0.1', port: t.port });
+  client.on('error', () => {});
+  client.write(paths.map((p) => `GET ${p} HTTP/1.1\r\nhost: x\r\n\r\n`).join(''));
+  return { ...t, client };
+}
 afterEach(async () => {
   await close?.();
   close = undefined;
@@ -77,14 +90,7 @@ describe('audience places', () => {
   });
 
   it('frees the place of a pipelined filter whose connection dies while its answer waits its turn', async () => {
-    const { app, port, seen, release } = await appWithPlaces(2);
-    close = async () => {
-      release();
-      await app.close();
-    };
-    const client = connect({ host: '127.0.0.1', port });
-    client.on('error', () => {});
-    client.write('GET /hold HTTP/1.1\r\nhost: x\r\n\r\nGET /hold HTTP/1.1\r\nhost: x\r\n\r\n');
+    const { port, seen, release, client } = await pipelined(['/hold', '/hold']);
     while (seen.held < 2) await sleep(10);
     client.destroy();
     await sleep(200);
@@ -97,18 +103,11 @@ describe('audience places', () => {
   });
 
   it('keeps the idle cut of a pipelined filter when the one before it on the connection ends', async () => {
-    const { app, port, seen, release } = await appWithPlaces(2);
-    close = async () => {
-      release();
-      await app.close();
-    };
-    const client = connect({ host: '127.0.0.1', port });
-    client.on('error', () => {});
+    const { seen, client } = await pipelined(['/take', '/hold']);
     let text = '';
     client.on('data', (d) => {
       text += d;
     });
-    client.write('GET /take HTTP/1.1\r\nhost: x\r\n\r\nGET /hold HTTP/1.1\r\nhost: x\r\n\r\n');
     while (!text.includes('taken') || seen.held < 1) await sleep(10);
     // the first has ended; the second still runs on the same connection, under the idle cut
     expect(seen.socket?.timeout).toBe(3000);

@@ -1,37 +1,50 @@
 /**
- * Whether an error says the database is out of reach for now rather than that the request or our
- * code is wrong, and so a 503 the client may retry:
- * - `unreachable`: no connection could be had (refused, not found, starting up or shutting down,
- *   too many connections, SQLite's lock held past its busy timeout): nothing was done;
- * - `lost`: the connection dropped under the request: a write may or may not have committed.
+ * Whether an error says the database is out of reach for now (refusing or dropping connections,
+ * starting up or shutting down, SQLite's lock held past its busy timeout) rather than that the
+ * request or our code is wrong: a 503 the client may retry. Whether a write went through before
+ * the connection was lost cannot be told from the error, so callers must not say it did not.
  */
-export function databaseUnavailable(err: unknown): 'unreachable' | 'lost' | undefined {
-  if (!(err instanceof Error)) return undefined;
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  // Node tries each address of a host name and reports them all together
+  if (err instanceof AggregateError && err.errors.length > 0) return err.errors.every(isDatabaseUnavailable);
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string') {
-    if ('severity' in err) {
-      if (postgresRefusals.has(code)) return 'unreachable';
-      // connection exceptions (class 08), the server shutting down or crashing under the connection
-      if (code.startsWith('08') || code === '57P01' || code === '57P02') return 'lost';
-    }
-    if ('syscall' in err) {
-      if (err.syscall === 'connect' || err.syscall === 'getaddrinfo') return 'unreachable';
-      if (networkCodes.has(code)) return 'lost';
-    }
-    if (code.startsWith('SQLITE_BUSY')) return 'unreachable';
+    if ('severity' in err && postgresStates.has(code)) return true;
+    if ('syscall' in err && networkCodes.has(code)) return true;
+    if (code.startsWith('SQLITE_BUSY')) return true;
   }
-  // node-postgres's own words
-  if (/^timeout exceeded when trying to connect/.test(err.message)) return 'unreachable';
-  if (
-    /^(Connection terminated|Client has encountered a connection error and is not queryable)/.test(
-      err.message,
-    )
-  ) {
-    return 'lost';
-  }
-  return undefined;
+  return pgMessages.test(err.message);
 }
 
-/** PostgreSQL refusing a new connection: starting up or shutting down, too many connections. */
-const postgresRefusals = new Set(['57P03', '53300']);
-const networkCodes = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
+/**
+ * PostgreSQL: connection exceptions (not 08P01, a protocol violation: a bug), the server shutting
+ * down, crashing or starting up, too many connections, an idle session ended.
+ */
+const postgresStates = new Set([
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '08007',
+  '57P01',
+  '57P02',
+  '57P03',
+  '57P05',
+  '53300',
+]);
+/** The network under a connection: refused, reset, timed out, unreachable, not found. */
+const networkCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+/** node-postgres's own words for a connection dropped, broken, closed or not had in time. */
+const pgMessages =
+  /^(Connection terminated|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|Cannot use a pool after calling end|timeout exceeded when trying to connect)/;

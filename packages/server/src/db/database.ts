@@ -63,9 +63,17 @@ export interface DatabaseOptions {
   writeLock?: WriteLock;
 }
 
+/** How long a request waits for a PostgreSQL connection (a new one, or its turn at the pool). */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 export function createDatabase(opts: DatabaseOptions): Db {
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? DEFAULT_POOL_SIZE });
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolSize ?? DEFAULT_POOL_SIZE,
+      // a database that drops traffic without a word: a 503 after this, not a request hanging for minutes
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    });
     // a dropped connection must not crash the process: an idle one reports to the pool, one in use
     // to its client (as well as to its query, which fails), where nothing else may be listening
     pool.on('error', () => {});

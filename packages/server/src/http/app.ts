@@ -57,12 +57,17 @@ export async function createHttpApp(opts: HttpOptions) {
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const { problem, internal } = problemFromError(err);
+    const { problem, internal } = problemFromError(err, {
+      method: req.method,
+      idempotencyKey: req.headers['idempotency-key'] !== undefined,
+    });
     if (internal) req.log.error({ err }, 'unhandled error');
     else if (problem.status >= 500) {
       // what the database said (no personal data in a connection failure): the operator's first clue
-      const cause =
-        err instanceof Error ? { code: (err as { code?: unknown }).code, message: err.message } : undefined;
+      const words = (e: unknown) =>
+        e instanceof Error ? { code: (e as { code?: unknown }).code, message: e.message } : undefined;
+      // a host name's addresses fail together, each with its own words
+      const cause = err instanceof AggregateError ? err.errors.map(words) : words(err);
       req.log.warn({ code: problem.code, cause }, problem.detail);
     }
     if ((problem.status === 429 || problem.status === 503) && !reply.hasHeader('retry-after')) {

@@ -6,19 +6,23 @@ import { OWNER_KEY } from '../../test/support/test-server.ts';
 import { bootstrap } from '../bootstrap.ts';
 import { loadConfig } from '../config.ts';
 import { createDatabase, type Db, migrate } from '../db/database.ts';
-import { databaseUnavailable } from '../db/database-unavailable.ts';
+import { isDatabaseUnavailable } from '../db/database-unavailable.ts';
 import { type Server as Assent, createServer as createAssent } from '../server.ts';
 
 /** A TCP relay to PostgreSQL that the test can cut (every connection reset, new ones refused) and mend. */
 class Relay {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private readonly pairs = new Set<[Socket, Socket]>();
   port = 0;
   constructor(private readonly target: { host: string; port: number }) {}
 
   async open(port = 0) {
     this.server = createServer((client) => {
       const upstream = connect(this.target);
+      const pair: [Socket, Socket] = [client, upstream];
+      this.pairs.add(pair);
+      client.on('close', () => this.pairs.delete(pair));
       for (const s of [client, upstream]) {
         this.sockets.add(s);
         s.on('error', () => {});
@@ -32,6 +36,14 @@ class Relay {
     });
     await new Promise<void>((r) => this.server?.listen(port, '127.0.0.1', r));
     this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  /** Stops passing what the server sends to PostgreSQL on the open connections: their queries hang. */
+  hold() {
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      client.pause();
+    }
   }
 
   async cut() {
@@ -69,44 +81,55 @@ describe.skipIf(!testDatabases().includes('postgres'))('the database out of reac
     await db?.close().catch(() => {});
   });
 
-  const createBrand = (key: string) =>
+  const call = (method: 'GET' | 'POST', headers: Record<string, string> = {}, key = 'x') =>
     assent.app.inject({
-      method: 'POST',
+      method,
       url: '/v1/brands',
-      headers: { authorization: `Bearer ${OWNER_KEY}` },
-      payload: { key, name: key },
+      headers: { authorization: `Bearer ${OWNER_KEY}`, ...headers },
+      ...(method === 'POST' ? { payload: { key, name: key } } : {}),
     });
+  const brands = async () =>
+    (
+      await sql<{
+        key: string;
+      }>`SELECT key FROM catalog_objects WHERE kind = ${'brand'} ORDER BY key`.execute(db.kysely)
+    ).rows.map((r) => r.key);
 
-  it('answers 503 with Retry-After while it is gone, writes nothing, and serves again when it is back', async () => {
-    expect((await createBrand('before')).statusCode).toBe(201);
+  it('answers 503 with Retry-After while it is gone, in words that fit the request, and serves again after', async () => {
+    expect((await call('POST', {}, 'before')).statusCode).toBe(201);
     const port = relay.port;
-    await relay.cut();
 
-    const during = await createBrand('during');
-    expect(during.statusCode).toBe(503);
-    expect(during.headers['content-type']).toContain('application/problem+json');
-    expect(during.headers['retry-after']).toBe('1');
-    // on a pooled connection reset under it, it cannot know whether the write went through; on a new
-    // one, refused, nothing was done
-    expect(during.json()).toMatchObject({
-      code: 'unavailable',
-      detail: expect.stringMatching(/Idempotency-Key|nothing was done/),
-    });
-    // once the pool has dropped its dead connections, none can be had: nothing was done
+    // a write whose connection is lost under it: it may have been recorded, and the client is told so
+    relay.hold();
+    const held = call('POST', { 'idempotency-key': 'held-1' }, 'held');
     await new Promise((r) => setTimeout(r, 200));
-    const refused = await createBrand('refused');
-    expect(refused.statusCode).toBe(503);
-    expect(refused.json().detail).toContain('nothing was done');
+    await relay.cut();
+    const lost = await held;
+    expect(lost.statusCode).toBe(503);
+    expect(lost.headers['content-type']).toContain('application/problem+json');
+    expect(lost.headers['retry-after']).toBe('1');
+    expect(lost.json()).toMatchObject({
+      code: 'unavailable',
+      detail: expect.stringContaining(
+        'may or may not have been recorded: send it again with the same Idempotency-Key',
+      ),
+    });
+
+    // no connection to be had: a write without a key is told to check, a read to retry
+    await new Promise((r) => setTimeout(r, 100));
+    const write = await call('POST', {}, 'during');
+    expect(write.statusCode).toBe(503);
+    expect(write.json().detail).toContain('check before sending it again');
+    const read = await call('GET');
+    expect(read.statusCode).toBe(503);
+    expect(read.json().detail).toBe('The database cannot be reached just now: retry shortly');
 
     await relay.open(port);
-    let after = await createBrand('after');
+    let after = await call('POST', {}, 'after');
     // a pooled connection that died with the relay may fail one more request, also as a 503
-    if (after.statusCode === 503) after = await createBrand('after');
+    if (after.statusCode === 503) after = await call('POST', {}, 'after');
     expect(after.statusCode).toBe(201);
-    const keys = await sql<{
-      key: string;
-    }>`SELECT key FROM catalog_objects WHERE kind = ${'brand'} ORDER BY key`.execute(db.kysely);
-    expect(keys.rows.map((r) => r.key)).toEqual(['after', 'before']);
+    expect(await brands()).toEqual(['after', 'before']);
   });
 });
 
@@ -122,17 +145,26 @@ describe('what counts as the database out of reach', () => {
       );
     await nowhere.close();
     expect(refused).toMatchObject({ code: 'ECONNREFUSED' });
-    expect(databaseUnavailable(refused)).toBe('unreachable');
-    expect(databaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe('lost');
+    expect(isDatabaseUnavailable(refused)).toBe(true);
+    // a host name's addresses all refused, as Node reports them
+    expect(isDatabaseUnavailable(new AggregateError([refused, refused]))).toBe(true);
+    expect(isDatabaseUnavailable(new AggregateError([refused, new TypeError('x')]))).toBe(false);
+    expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
     const shutdown = Object.assign(new Error('terminating connection due to administrator command'), {
       code: '57P01',
       severity: 'FATAL',
     });
-    expect(databaseUnavailable(shutdown)).toBe('lost');
-    expect(databaseUnavailable(new TypeError("Cannot read properties of undefined (reading 'id')"))).toBe(
-      undefined,
+    expect(isDatabaseUnavailable(shutdown)).toBe(true);
+    // a protocol violation is a bug, not an outage: sending it again would fail again
+    const protocol = Object.assign(new Error('bind message supplies 1 parameters'), {
+      code: '08P01',
+      severity: 'ERROR',
+    });
+    expect(isDatabaseUnavailable(protocol)).toBe(false);
+    expect(isDatabaseUnavailable(new TypeError("Cannot read properties of undefined (reading 'id')"))).toBe(
+      false,
     );
     const tooLong = Object.assign(new Error('value too long'), { code: '22001', severity: 'ERROR' });
-    expect(databaseUnavailable(tooLong)).toBe(undefined);
+    expect(isDatabaseUnavailable(tooLong)).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { AssentError, type ErrorCode, errorCodes, type FieldError } from '@assent/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { databaseUnavailable } from '../db/database-unavailable.ts';
+import { isDatabaseUnavailable } from '../db/database-unavailable.ts';
 
 export interface Problem {
   type: string;
@@ -40,8 +40,29 @@ const postgresDataErrors: Record<string, string> = {
   '22003': 'A number is out of range',
 };
 
+/** What the request was, for the words of a 503: a read, or a write sent with an Idempotency-Key or not. */
+export interface FailedRequest {
+  method: string;
+  idempotencyKey: boolean;
+}
+
+/**
+ * A read may simply be sent again. A write may have been recorded before the connection was lost (or
+ * before a read that followed its commit failed): the client is told so, and how to send it safely.
+ */
+function unavailableDetail(request?: FailedRequest): string {
+  const reached = 'The database cannot be reached just now';
+  if (!request || ['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return `${reached}: retry shortly`;
+  return request.idempotencyKey
+    ? `${reached}, and this write may or may not have been recorded: send it again with the same Idempotency-Key, and it is recorded once`
+    : `${reached}, and this write may or may not have been recorded: check before sending it again`;
+}
+
 /** Maps any thrown error to a problem; unknown errors become a 500 that says nothing internal. */
-export function problemFromError(err: unknown): { problem: Problem; internal: boolean } {
+export function problemFromError(
+  err: unknown,
+  request?: FailedRequest,
+): { problem: Problem; internal: boolean } {
   if (err instanceof AssentError)
     return { problem: toProblem(err.code, err.message, err.errors), internal: false };
   const fe = err as FastifyError & {
@@ -63,13 +84,8 @@ export function problemFromError(err: unknown): { problem: Problem; internal: bo
   const dataError = typeof fe?.code === 'string' ? postgresDataErrors[fe.code] : undefined;
   if (dataError && 'severity' in fe)
     return { problem: toProblem('unprocessable', dataError), internal: false };
-  const unavailable = databaseUnavailable(err);
-  if (unavailable) {
-    const detail =
-      unavailable === 'unreachable'
-        ? 'The database cannot be reached just now, and nothing was done: retry shortly'
-        : 'The connection to the database was lost: a write may or may not have been recorded, so send it again with the same Idempotency-Key';
-    return { problem: toProblem('unavailable', detail), internal: false };
+  if (isDatabaseUnavailable(err)) {
+    return { problem: toProblem('unavailable', unavailableDetail(request)), internal: false };
   }
   if (err instanceof SyntaxError)
     return { problem: toProblem('bad_request', 'The body is not valid JSON'), internal: false };

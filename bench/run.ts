@@ -86,10 +86,9 @@ async function main(): Promise<number> {
       Object.assign(http, { a, b });
       if (ctx.workers > 1) {
         ctx.log(`baseline B in ${ctx.workers} processes, as the check runs (${ctx.seconds} s)...`);
-        const seconds = ctx.seconds;
         http.bWorkers = await httpBaseline('sqlite', {
           rows,
-          seconds,
+          seconds: ctx.seconds,
           connections: CONNECTIONS,
           workers: ctx.workers,
         });

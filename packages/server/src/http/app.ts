@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
-import { problemFromError, sendProblem, toProblem } from './problem.ts';
+import { causeOf, problemFromError, sendProblem, toProblem } from './problem.ts';
 import { createValidatorCompiler } from './validators.ts';
 
 export interface HttpOptions {
@@ -63,12 +63,7 @@ export async function createHttpApp(opts: HttpOptions) {
     });
     if (internal) req.log.error({ err }, 'unhandled error');
     else if (problem.status >= 500) {
-      // what the database said (no personal data in a connection failure): the operator's first clue
-      const words = (e: unknown) =>
-        e instanceof Error ? { code: (e as { code?: unknown }).code, message: e.message } : undefined;
-      // a host name's addresses fail together, each with its own words
-      const cause = err instanceof AggregateError ? err.errors.map(words) : words(err);
-      req.log.warn({ code: problem.code, cause }, problem.detail);
+      req.log.warn({ code: problem.code, cause: causeOf(err) }, problem.detail);
     }
     if ((problem.status === 429 || problem.status === 503) && !reply.hasHeader('retry-after')) {
       reply.header('retry-after', '1');

@@ -40,6 +40,17 @@ const postgresDataErrors: Record<string, string> = {
   '22003': 'A number is out of range',
 };
 
+/**
+ * The code and words of an error answered as a known 5xx, for the log: what the database said (a
+ * connection failure quotes no personal data) is the operator's first clue. A host name's addresses
+ * fail together, each with its own words.
+ */
+export function causeOf(err: unknown): unknown {
+  const words = (e: unknown) =>
+    e instanceof Error ? { code: (e as { code?: unknown }).code, message: e.message } : undefined;
+  return err instanceof AggregateError ? err.errors.map(words) : words(err);
+}
+
 /** What the request was, for the words of a 503: a read, or a write sent with an Idempotency-Key or not. */
 export interface FailedRequest {
   method: string;

@@ -32,10 +32,12 @@ export const isLostRace = (err: unknown) =>
  * constraint, a deadlock, a timeout. Told by its SQLSTATE alone (the severity's text is
  * translated). Not a lost connection or a stopping server (class 08, 57P), a connection stuck in
  * a failed transaction (class 25), 40003 (completion unknown: the statement may have committed),
- * nor an error with no SQLSTATE (the driver's own).
+ * nor an error that did not come from the server (the driver's own, the network's).
  */
 export function isStatementError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
+  // the server's errors carry a severity; Node's own (EPIPE: five letters too) do not
+  if (typeof err !== 'object' || err === null || !('severity' in err)) return false;
+  const code = (err as { code?: unknown }).code;
   if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return false;
   return code !== '40003' && !/^(08|25|57P)/.test(code);
 }

@@ -64,6 +64,7 @@ describe('isStatementError', () => {
       { severity: 'ERROR', code: '25P02' },
       { severity: 'FATAL', code: '57P01' },
       { code: 'ECONNRESET' },
+      Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' }),
       new Error('Connection terminated unexpectedly'),
       null,
     ])

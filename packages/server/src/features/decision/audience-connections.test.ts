@@ -39,6 +39,28 @@ class RawFilter {
   }
 }
 
+/** A request head sent on its own connection; the body is the test's to send. */
+function rawRequest(port: number, head: string) {
+  const socket = connect({ host: '127.0.0.1', port });
+  socket.setEncoding('latin1');
+  const seen = { text: '' };
+  socket.on('data', (d: string) => {
+    seen.text += d;
+  });
+  socket.on('error', () => {});
+  const ended = new Promise<string>((resolve) => socket.on('close', () => resolve(seen.text)));
+  socket.write(head);
+  return { socket, seen, ended };
+}
+
+const until = async (test: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await sleep(10);
+  }
+};
+
 /** Status and headers of the first answer on a connection. */
 function head(raw: string) {
   const [top = ''] = raw.split('\r\n\r\n');
@@ -135,6 +157,78 @@ describe.each(testDatabases())('audience filters on real connections, on %s', (k
     expect(await placeFreedWithin(10_000)).toBe(true);
     reader.socket.destroy();
   }, 20_000);
+
+  it('asks for the body with 100 Continue only once the filter has its place', async () => {
+    const line = '{"email":"a@example.com"}\n';
+    const expectHead = (path: string, type: string, length: number) =>
+      `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${OWNER_KEY}\r\n` +
+      `content-type: ${type}\r\ncontent-length: ${length}\r\nexpect: 100-continue\r\n\r\n`;
+    const filterPath = '/v1/audiences/filter?channel=email&topic=newsletter&include=denied';
+
+    const accepted = rawRequest(port, expectHead(filterPath, 'application/x-ndjson', line.length));
+    await until(() => accepted.seen.text.includes('\r\n\r\n'));
+    expect(accepted.seen.text.startsWith('HTTP/1.1 100 Continue\r\n')).toBe(true);
+    accepted.socket.write(line);
+    await until(() => accepted.seen.text.includes('a@example.com'));
+    expect(accepted.seen.text).toContain('HTTP/1.1 200 OK');
+    accepted.socket.destroy();
+
+    // the only place is taken: the next one is refused without uploading anything, and its connection closed
+    const stalled = new RawFilter(port);
+    stalled.send(line);
+    await sleep(200);
+    const refused = rawRequest(port, expectHead(filterPath, 'application/x-ndjson', 50_000_000));
+    const answer = await refused.ended;
+    expect(answer).not.toContain('100 Continue');
+    expect(head(answer).status).toBe(429);
+    expect(head(answer).headers.connection).toBe('close');
+    stalled.socket.destroy();
+
+    // other routes still get their 100 Continue at once
+    const check = JSON.stringify({
+      subject: { identifier: { type: 'email', value: 'a@example.com' } },
+      channel: 'email',
+    });
+    const other = rawRequest(port, expectHead('/v1/check', 'application/json', check.length));
+    await until(() => other.seen.text.includes('\r\n\r\n'));
+    expect(other.seen.text.startsWith('HTTP/1.1 100 Continue\r\n')).toBe(true);
+    other.socket.write(check);
+    await until(() => other.seen.text.includes('"allowed"'));
+    other.socket.destroy();
+    expect(await placeFreedWithin(1000)).toBe(true);
+  });
+
+  it('drains a refused body only up to its limit: a larger one closes the connection', async () => {
+    const stalled = new RawFilter(port);
+    stalled.send('{"email":"a@example.com"}\n');
+    await sleep(200);
+    // declared past the limit: told at once that the connection will close
+    const declared = rawRequest(
+      port,
+      'POST /v1/audiences/filter?channel=email&topic=newsletter HTTP/1.1\r\nhost: 127.0.0.1\r\n' +
+        `authorization: Bearer ${OWNER_KEY}\r\ncontent-type: text/csv\r\ncontent-length: 50000000\r\n\r\n`,
+    );
+    await until(() => declared.seen.text.includes('\r\n\r\n'));
+    expect(head(declared.seen.text).status).toBe(429);
+    expect(head(declared.seen.text).headers.connection).toBe('close');
+    declared.socket.destroy();
+    // of unknown length: drained while it stays under the limit, then cut
+    const endless = new RawFilter(port);
+    const chunk = `${'{"email":"someone@example.com"}\n'.repeat(2000)}`;
+    await until(() => endless.text.includes('\r\n\r\n'));
+    expect(head(endless.text).status).toBe(429);
+    let sent = 0;
+    while (!endless.socket.destroyed && sent < 64 * 1024 * 1024) {
+      endless.send(chunk);
+      sent += chunk.length;
+      if (endless.socket.writableNeedDrain) await new Promise((r) => setTimeout(r, 5));
+    }
+    await endless.ended;
+    expect(sent).toBeGreaterThan(4 * 1024 * 1024);
+    expect(sent).toBeLessThan(64 * 1024 * 1024);
+    stalled.socket.destroy();
+    expect(await placeFreedWithin(1000)).toBe(true);
+  }, 20_000);
 });
 
 describe.each(testDatabases())('an audience upload past its limit, on a real connection, on %s', (kind) => {
@@ -156,5 +250,17 @@ describe.each(testDatabases())('an audience upload past its limit, on a real con
     expect(answer.status).toBe(413);
     expect(answer.headers['content-type']).toContain('application/problem+json');
     expect(answer.headers.connection).toBe('close');
+  });
+
+  it('is answered 413 at once when its declared length is past the limit, before any of it is sent', async () => {
+    const declared = rawRequest(
+      port,
+      'POST /v1/audiences/filter?channel=email&topic=newsletter HTTP/1.1\r\nhost: 127.0.0.1\r\n' +
+        `authorization: Bearer ${OWNER_KEY}\r\ncontent-type: text/csv\r\ncontent-length: 4096\r\n\r\n`,
+    );
+    await until(() => declared.seen.text.includes('\r\n\r\n'));
+    expect(head(declared.seen.text).status).toBe(413);
+    expect(declared.seen.text).toContain('at most 2048 bytes');
+    declared.socket.destroy();
   });
 });

@@ -191,7 +191,10 @@ describe.each(testDatabases())('single checks that arrive together on %s', (kind
   });
 
   const refused = () =>
-    Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
+    Object.assign(new Error('canceling statement due to statement timeout'), {
+      severity: 'ERROR',
+      code: '57014',
+    });
   const same = people.map(newsletterOf);
 
   it('evaluates each alone when the database refuses their group, so one check cannot fail another', async () => {

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../../app-deps.ts';
 import type { HttpApp } from '../../http/app.ts';
 import { authOf } from '../../http/auth.ts';
+import { continueWhenAccepted, sendContinue } from '../../http/expect-continue.ts';
 import { withIdleLimit } from '../../http/idle-limit.ts';
 import {
   type AudienceFormat,
@@ -86,6 +87,7 @@ export function registerDecisionRoutes(app: HttpApp, deps: AppDeps) {
 
   // the audience filter reads its body as a stream: its own parsers and no body limit, in this scope only
   const places = createAudiencePlaces(deps.config.audienceFilters, deps.config.audienceIdleSeconds);
+  continueWhenAccepted(app.server, '/v1/audiences/filter');
   app.register(async (scope) => {
     scope.addContentTypeParser(['text/csv', 'application/x-ndjson'], (_req, payload, done) =>
       done(null, payload),
@@ -109,7 +111,8 @@ export function registerDecisionRoutes(app: HttpApp, deps: AppDeps) {
             'after it, the stream is cut. A server process runs `AUDIENCE_FILTERS` filters at once (2 by default): ' +
             'another is answered 429 with `Retry-After`. An upload that sends nothing for `AUDIENCE_IDLE_SECONDS` ' +
             '(60) is cut: 408 before the first answer; a connection on which nothing moves either way for 2 s more ' +
-            '(up to twice that while an answer waits to be read) is closed.',
+            '(up to twice that while an answer waits to be read) is closed. With `Expect: 100-continue`, `100 Continue` ' +
+            'is sent once the filter has its place: a refused one uploads nothing.',
           querystring: AudienceQuery,
           consumes: ['text/csv', 'application/x-ndjson'],
           produces: ['text/csv', 'application/x-ndjson'],
@@ -147,8 +150,16 @@ export function registerDecisionRoutes(app: HttpApp, deps: AppDeps) {
             },
           ]);
         }
+        const declared = Number(req.headers['content-length']);
+        if (declared > deps.config.audienceMaxBytes) {
+          throw new AssentError(
+            'payload_too_large',
+            `An audience may send at most ${deps.config.audienceMaxBytes} bytes; this one says ${declared}`,
+          );
+        }
         const question = await decisions.prepareQuestion(workspaceId, spec);
         places.take(req, reply);
+        sendContinue(req.raw, reply.raw);
         const stats: AudienceStats = { lines: 0, allowed: 0, denied: 0, invalid: 0 };
         const lines = filterAudience(
           withIdleLimit(body, deps.config.audienceIdleSeconds * 1000),

@@ -1,0 +1,91 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { drainWithin } from './body-drain.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const limit = { bytes: 10_000, ms: 500 };
+
+/** A server that answers 429 before reading any body, draining the rest within `limit`. */
+async function refusingServer(): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    const keep = drainWithin(req, limit);
+    res.writeHead(429, keep ? {} : { connection: 'close' }).end('busy');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+/** A chunked upload on a raw connection; resolves with what it received once the connection closes. */
+function upload(port: number) {
+  const socket = connect({ host: '127.0.0.1', port });
+  socket.setEncoding('latin1');
+  let text = '';
+  socket.on('data', (d: string) => {
+    text += d;
+  });
+  socket.on('error', () => {});
+  const closed = new Promise<void>((r) => socket.on('close', () => r()));
+  socket.write('POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n');
+  return {
+    socket,
+    closed,
+    text: () => text,
+    send: (s: string) => socket.write(`${s.length.toString(16)}\r\n${s}\r\n`),
+  };
+}
+
+describe('drainWithin', () => {
+  let server: Server | undefined;
+  afterEach(() => server?.close());
+
+  it('lets a refused body finish under the limit and the connection serve its next request', async () => {
+    const s = await refusingServer();
+    server = s.server;
+    const u = upload(s.port);
+    u.send('x'.repeat(5000));
+    u.socket.write('0\r\n\r\nGET / HTTP/1.1\r\nhost: x\r\n\r\n');
+    while ((u.text().match(/HTTP\/1\.1 429/g) ?? []).length < 2) await sleep(10);
+    expect(u.socket.destroyed).toBe(false);
+    u.socket.destroy();
+  });
+
+  it('closes the connection of a body that sends more than the limit', async () => {
+    const s = await refusingServer();
+    server = s.server;
+    const u = upload(s.port);
+    for (let i = 0; i < 20 && !u.socket.destroyed; i++) {
+      u.send('x'.repeat(1000));
+      await sleep(5);
+    }
+    await u.closed;
+    expect(u.text()).toContain('HTTP/1.1 429');
+  });
+
+  it('closes the connection of a body that trickles for longer than the limit', async () => {
+    const s = await refusingServer();
+    server = s.server;
+    const u = upload(s.port);
+    const started = Date.now();
+    const trickle = setInterval(() => u.send('x'), 50);
+    await u.closed;
+    clearInterval(trickle);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(limit.ms - 50);
+    expect(Date.now() - started).toBeLessThan(limit.ms + 1000);
+  });
+
+  it('keeps nothing of a body whose declared length is past the limit: the answer closes the connection', async () => {
+    const s = await refusingServer();
+    server = s.server;
+    const socket = connect({ host: '127.0.0.1', port: s.port });
+    let text = '';
+    socket.setEncoding('latin1').on('data', (d: string) => {
+      text += d;
+    });
+    socket.write('POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 20000\r\n\r\n');
+    await new Promise((r) => socket.on('close', r));
+    expect(text).toMatch(/^HTTP\/1\.1 429/);
+    expect(text.toLowerCase()).toContain('connection: close');
+  });
+});

@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
-import { drainWithin } from './body-drain.ts';
+import { settleUnreadBody } from './body-drain.ts';
 import { causeOf, problemFromError, sendProblem, toProblem } from './problem.ts';
 import { createValidatorCompiler } from './validators.ts';
 
@@ -69,17 +69,13 @@ export async function createHttpApp(opts: HttpOptions) {
     if ((problem.status === 429 || problem.status === 503) && !reply.hasHeader('retry-after')) {
       reply.header('retry-after', '1');
     }
-    // a body refused before it was read is drained (within limits), so the client reads its answer and the
-    // connection serves again; one the handler was reading when it failed (stalled, too large, cut) cannot be,
-    // and the connection closes (light-my-request sets no `complete`)
-    if (req.raw.complete === false) {
-      if (req.raw.readableFlowing === false || !drainWithin(req.raw)) reply.header('connection', 'close');
-    }
+    settleUnreadBody(req, reply);
     return sendProblem(req, reply, problem);
   });
-  app.setNotFoundHandler((req, reply) =>
-    sendProblem(req, reply, toProblem('not_found', `No route ${req.method} ${req.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler((req, reply) => {
+    settleUnreadBody(req, reply);
+    return sendProblem(req, reply, toProblem('not_found', `No route ${req.method} ${req.url.split('?')[0]}`));
+  });
 
   await app.register(swagger, {
     openapi: {

@@ -1,14 +1,15 @@
 import type { IncomingMessage } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** How much of a refused body the server reads and throws away to keep its connection; past it, the connection closes. */
 export const DRAIN_LIMIT = { bytes: 4 * 1024 * 1024, ms: 30_000 };
 
 /**
- * The rest of a body answered before it was read (an error such as a 429, or a 413 on its declared length):
- * read and thrown away, so the client reads its answer and the keep-alive connection serves its next request,
- * as Node would do alone, but only up to `limit`. A client that sends more, or sends for longer, has its
- * connection closed. Returns false when the body's declared length is already past the limit: the answer should
- * then say `connection: close`.
+ * The rest of a body answered before it was read (an error such as a 429, a 404): read and thrown away,
+ * so the client reads its answer and the keep-alive connection serves its next request, as Node would do
+ * alone, but only up to `limit`. A client that sends more, or sends for longer, has its connection closed.
+ * Returns false when the body's declared length is already past the limit: the answer should then say
+ * `connection: close`.
  */
 export function drainWithin(req: IncomingMessage, limit = DRAIN_LIMIT): boolean {
   if (Number(req.headers['content-length']) > limit.bytes) return false;
@@ -16,7 +17,10 @@ export function drainWithin(req: IncomingMessage, limit = DRAIN_LIMIT): boolean 
   let left = limit.bytes;
   const cut = () => socket.destroy();
   const timer = setTimeout(cut, limit.ms);
-  const done = () => clearTimeout(timer);
+  const done = () => {
+    clearTimeout(timer);
+    socket.off('close', done);
+  };
   req.on('data', (chunk: Buffer) => {
     left -= chunk.length;
     if (left < 0) cut();
@@ -24,4 +28,17 @@ export function drainWithin(req: IncomingMessage, limit = DRAIN_LIMIT): boolean 
   req.once('end', done);
   socket.once('close', done);
   return true;
+}
+
+/**
+ * Before an answer to a request whose body is not (all) read: a body being read by its handler (stalled, too
+ * large, cut) cannot be drained, and its connection closes; one nobody read is drained within limits.
+ * light-my-request sets no `complete`, and a request with no body has nothing to drain.
+ */
+export function settleUnreadBody(req: FastifyRequest, reply: FastifyReply): void {
+  const raw = req.raw;
+  if (raw.complete !== false) return;
+  const body = raw.headers['transfer-encoding'] !== undefined || Number(raw.headers['content-length']) > 0;
+  if (!body) return;
+  if (raw.readableFlowing === false || !drainWithin(raw)) reply.header('connection', 'close');
 }

@@ -87,11 +87,9 @@ export function registerDecisionRoutes(app: HttpApp, deps: AppDeps) {
 
   // the audience filter reads its body as a stream: its own parsers and no body limit, in this scope only
   const places = createAudiencePlaces(deps.config.audienceFilters, deps.config.audienceIdleSeconds);
-  continueWhenAccepted(app.server, '/v1/audiences/filter');
+  continueWhenAccepted(app.server, '/v1/audiences/filter', Object.keys(formats));
   app.register(async (scope) => {
-    scope.addContentTypeParser(['text/csv', 'application/x-ndjson'], (_req, payload, done) =>
-      done(null, payload),
-    );
+    scope.addContentTypeParser(Object.keys(formats), (_req, payload, done) => done(null, payload));
     scope.withTypeProvider<TypeBoxTypeProvider>().post(
       '/v1/audiences/filter',
       {
@@ -112,7 +110,7 @@ export function registerDecisionRoutes(app: HttpApp, deps: AppDeps) {
             'another is answered 429 with `Retry-After`. An upload that sends nothing for `AUDIENCE_IDLE_SECONDS` ' +
             '(60) is cut: 408 before the first answer; a connection on which nothing moves either way for 2 s more ' +
             '(up to twice that while an answer waits to be read) is closed. With `Expect: 100-continue`, `100 Continue` ' +
-            'is sent once the filter has its place: a refused one uploads nothing.',
+            'is sent once the filter has its place: a refused one need not upload anything.',
           querystring: AudienceQuery,
           consumes: ['text/csv', 'application/x-ndjson'],
           produces: ['text/csv', 'application/x-ndjson'],

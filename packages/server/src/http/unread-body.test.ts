@@ -1,0 +1,104 @@
+import type { AddressInfo, Socket } from 'node:net';
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabases } from '../../test/support/test-database.ts';
+import { OWNER_KEY, startTestServer, type TestServer } from '../../test/support/test-server.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const count = (text: string, re: RegExp) => (text.match(re) ?? []).length;
+
+/** A raw keep-alive connection: what it has received, and whether the server closed it. */
+function rawConnection(port: number) {
+  const socket = connect({ host: '127.0.0.1', port });
+  socket.setEncoding('latin1');
+  const seen = { text: '', closed: false };
+  socket.on('data', (d: string) => {
+    seen.text += d;
+  });
+  socket.on('error', () => {});
+  socket.on('close', () => {
+    seen.closed = true;
+  });
+  return { socket, seen };
+}
+
+async function until(test: () => boolean, ms = 5000) {
+  const end = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await sleep(5);
+  }
+}
+
+describe.each(testDatabases())('answers given before the body was read, on %s', (kind) => {
+  let s: TestServer;
+  let port: number;
+  let serverSide: Socket | undefined;
+  beforeAll(async () => {
+    s = await startTestServer(kind);
+    await s.app.listen({ host: '127.0.0.1', port: 0 });
+    port = (s.app.server.address() as AddressInfo).port;
+    s.app.server.on('connection', (socket: Socket) => {
+      serverSide = socket;
+    });
+  });
+  afterAll(() => s.close());
+
+  it('leave nothing behind on a keep-alive connection, however many there are', async () => {
+    const warnings: string[] = [];
+    const warned = (w: Error) => warnings.push(w.message);
+    process.on('warning', warned);
+    const c = rawConnection(port);
+    const requests = [
+      'GET /v1/topics HTTP/1.1\r\nhost: x\r\n\r\n',
+      'POST /v1/topics HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}',
+      'POST /v1/topics HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n',
+    ];
+    for (let i = 0; i < 30; i++) {
+      c.socket.write(requests[i % requests.length] as string);
+      await until(() => count(c.seen.text, /HTTP\/1\.1 401/g) === i + 1);
+    }
+    expect(c.seen.closed).toBe(false);
+    expect(serverSide?.listenerCount('close')).toBeLessThan(5);
+    c.socket.destroy();
+    process.off('warning', warned);
+    expect(warnings.filter((w) => w.includes('MaxListeners'))).toEqual([]);
+  });
+
+  it('close the connection of a JSON body past the body limit', async () => {
+    const big = rawConnection(port);
+    big.socket.write(
+      `POST /v1/topics HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${OWNER_KEY}\r\n` +
+        'content-type: application/json\r\ncontent-length: 2000000\r\n\r\n{',
+    );
+    await until(() => big.seen.closed);
+    expect(big.seen.text).toMatch(/^HTTP\/1\.1 413/);
+    expect(big.seen.text.toLowerCase()).toContain('connection: close');
+  });
+
+  it('drain a body sent to no route within the same limits', async () => {
+    // declared past the limit: the 404 says the connection closes
+    const declared = rawConnection(port);
+    declared.socket.write('HEAD /nope HTTP/1.1\r\nhost: x\r\ncontent-length: 100000000\r\n\r\n');
+    await until(() => declared.seen.text.includes('\r\n\r\n'));
+    expect(declared.seen.text).toMatch(/^HTTP\/1\.1 404/);
+    expect(declared.seen.text.toLowerCase()).toContain('connection: close');
+    await until(() => declared.seen.closed);
+
+    // of unknown length: read and thrown away up to 4 MiB, then cut
+    const endless = rawConnection(port);
+    endless.socket.write('GET /nope HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n');
+    await until(() => endless.seen.text.includes('\r\n\r\n'));
+    expect(endless.seen.text).toMatch(/^HTTP\/1\.1 404/);
+    const chunk = 'x'.repeat(64 * 1024);
+    let sent = 0;
+    while (!endless.seen.closed && sent < 64 * 1024 * 1024) {
+      endless.socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+      sent += chunk.length;
+      if (endless.socket.writableNeedDrain) await sleep(5);
+    }
+    await until(() => endless.seen.closed);
+    expect(sent).toBeGreaterThan(4 * 1024 * 1024);
+    expect(sent).toBeLessThan(64 * 1024 * 1024);
+  }, 20_000);
+});

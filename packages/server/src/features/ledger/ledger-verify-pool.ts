@@ -44,7 +44,10 @@ function startThread(setup: ThreadSetup, onRecords: (n: number) => void): Thread
     if (m.kind === 'ready') loaded(true);
     else if (m.kind === 'progress') onRecords(m.records);
     else if (m.kind === 'done') settle()?.resolve(m.report);
-    else settle()?.reject(new Error(`ledger verification failed: ${m.message}`));
+    else
+      settle()?.reject(
+        Object.assign(new Error(`ledger verification failed: ${m.message}`), { code: m.code }),
+      );
   });
   worker.on('error', die);
   worker.on('exit', (code) => die(new Error(`ledger verification thread exited (${code})`)));

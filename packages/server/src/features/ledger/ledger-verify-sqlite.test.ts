@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { hashRecord, type LedgerRecord } from '@assent/core';
 import SQLite from 'better-sqlite3';
 import fc from 'fast-check';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, testDatabases } from '../../../test/support/test-database.ts';
 import { bootstrap } from '../../bootstrap.ts';
@@ -215,6 +216,25 @@ describe.each(testDatabases())('every way of verifying finds the same on %s', (k
       expect(report).toEqual({ records: 15, subjects: 5, problems: [] });
     }
   }, 60_000);
+});
+
+describe('a verification thread that fails', () => {
+  it("passes on SQLite's code, so the server can tell a database out of reach from a broken one", async () => {
+    const { db } = await freshDatabase('sqlite');
+    try {
+      await migrate(db);
+      const workspaceId = (await bootstrap(db, 'assent_sk_test_thread_0123456789abcdef')).workspace.id;
+      await writeLedger(db, workspaceId, 3);
+      // what the main thread reads still works: the threads fail on their first range
+      await sql`alter table subjects rename column ledger_head to renamed_head`.execute(db.kysely);
+      await expect(verifyChains(db.kysely, { threads: 'only' })).rejects.toMatchObject({
+        code: 'SQLITE_ERROR',
+        message: expect.stringContaining('no such column: ledger_head'),
+      });
+    } finally {
+      await db.close();
+    }
+  }, 30_000);
 });
 
 /** A second workspace row shaped like the bootstrapped one. */

@@ -12,7 +12,7 @@ export type ThreadReply =
   | { kind: 'ready' }
   | { kind: 'progress'; records: number }
   | { kind: 'done'; report: ChainsReport }
-  | { kind: 'failed'; message: string };
+  | { kind: 'failed'; message: string; code?: string };
 
 // a verification thread: its own read-only connection, ranges in, reports out
 if (parentPort) {
@@ -25,7 +25,9 @@ if (parentPort) {
       const report = await reader.verifyRange(range, (records) => reply({ kind: 'progress', records }));
       reply({ kind: 'done', report });
     } catch (err) {
-      reply({ kind: 'failed', message: (err as Error).message });
+      // the code (SQLITE_BUSY...) tells a database out of reach from a broken ledger
+      const code = (err as { code?: unknown }).code;
+      reply({ kind: 'failed', message: (err as Error).message, ...(typeof code === 'string' && { code }) });
     }
   });
   reply({ kind: 'ready' });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { AssentError } from './errors.ts';
 
@@ -81,7 +81,7 @@ export function parseIdentifierRef(ref: string): { type: string; value: string }
 
 /** The hash under which an identifier is kept on suppression lists: it survives erasure of the subject. */
 export function identifierHash(id: Identifier): string {
-  return createHash('sha256').update(`${id.type}:${id.value}`).digest('hex');
+  return hash('sha256', `${id.type}:${id.value}`, 'hex');
 }
 
 /** Orders strings by UTF-16 code units (as `<` does), the same in every locale. */

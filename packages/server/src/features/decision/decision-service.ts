@@ -19,7 +19,7 @@ import {
   type Read,
   type TargetFilter,
 } from './decision-store.ts';
-import { buildQuestion, Problems, type QuestionSpec } from './question-builder.ts';
+import { buildQuestion, builtQuestion, Problems, type QuestionSpec } from './question-builder.ts';
 
 export type { QuestionSpec };
 
@@ -110,8 +110,11 @@ export function createDecisionService(db: Executor, opts: DecisionServiceOptions
     const out: PreparedCheck[] = [];
     for (const [i, spec] of specs.entries()) {
       const at = pointer(i);
-      const built = await buildQuestion(catalog, workspaceId, snap, spec, at, problems);
-      snap = built.snap;
+      const known = builtQuestion(snap, spec);
+      const built = known
+        ? { question: known }
+        : await buildQuestion(catalog, workspaceId, snap, spec, at, problems);
+      if ('snap' in built) snap = built.snap;
       let subject: PreparedCheck['subject'] | null = null;
       if ('id' in spec.subject) subject = { id: spec.subject.id };
       else {

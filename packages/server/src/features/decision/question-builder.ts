@@ -33,6 +33,28 @@ export class Problems {
   }
 }
 
+/** Questions built from each catalog snapshot, by their keys: the hot path asks the same few again and again. */
+const built = new WeakMap<CatalogSnapshot, Map<string, Question>>();
+const part = (v: string | undefined) => (v === undefined ? '-' : `${v.length}:${v}`);
+const specKey = (s: QuestionSpec) =>
+  part(s.channel) + part(s.topic) + part(s.purpose) + part(s.vendor) + part(s.brand) + part(s.property);
+
+/** The question this snapshot answered for the same keys before; undefined the first time (or for a bad spec). */
+export function builtQuestion(snap: CatalogSnapshot, spec: QuestionSpec): Question | undefined {
+  return built.get(snap)?.get(specKey(spec));
+}
+
+function remember(snap: CatalogSnapshot, spec: QuestionSpec, question: Question): Question {
+  let questions = built.get(snap);
+  if (!questions) {
+    questions = new Map();
+    built.set(snap, questions);
+  }
+  // a snapshot lives a few seconds; a caller asking ever new keys cannot grow it past this
+  if (questions.size < 1000) questions.set(specKey(spec), question);
+  return question;
+}
+
 /** Resolves a spec's keys against the catalog; a missing key is reported, after one re-read of the catalog. */
 export async function buildQuestion(
   catalog: CatalogCache,
@@ -82,27 +104,23 @@ export async function buildQuestion(
   const scope = { brand, property: spec.property };
   if (spec.channel !== undefined) {
     const topicAncestorKeys = spec.topic ? topicAncestors(snap, spec.topic) : [];
-    return {
-      question: {
-        kind: 'contact',
-        channel: spec.channel,
-        topic: spec.topic,
-        topicAncestors: topicAncestorKeys,
-        scope,
-      },
-      snap,
+    const question: Question = {
+      kind: 'contact',
+      channel: spec.channel,
+      topic: spec.topic,
+      topicAncestors: topicAncestorKeys,
+      scope,
     };
+    return { question: remember(snap, spec, question), snap };
   }
   const purpose = snap.purposes.get(spec.purpose as string);
-  return {
-    question: {
-      kind: 'processing',
-      purpose: spec.purpose as string,
-      vendor: spec.vendor,
-      legalBasis: purpose?.legalBasis ?? 'consent',
-      necessary: purpose?.category === 'necessary',
-      scope,
-    },
-    snap,
+  const question: Question = {
+    kind: 'processing',
+    purpose: spec.purpose as string,
+    vendor: spec.vendor,
+    legalBasis: purpose?.legalBasis ?? 'consent',
+    necessary: purpose?.category === 'necessary',
+    scope,
   };
+  return { question: remember(snap, spec, question), snap };
 }

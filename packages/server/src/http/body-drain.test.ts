@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { rawConnection } from '../../test/support/raw-http.ts';
 import { drainWithin } from './body-drain.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -17,22 +17,14 @@ async function refusingServer(): Promise<{ server: Server; port: number }> {
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-/** A chunked upload on a raw connection; resolves with what it received once the connection closes. */
+/** A chunked upload on a raw connection. */
 function upload(port: number) {
-  const socket = connect({ host: '127.0.0.1', port });
-  socket.setEncoding('latin1');
-  let text = '';
-  socket.on('data', (d: string) => {
-    text += d;
-  });
-  socket.on('error', () => {});
-  const closed = new Promise<void>((r) => socket.on('close', () => r()));
-  socket.write('POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n');
+  const c = rawConnection(port, 'POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n');
   return {
-    socket,
-    closed,
-    text: () => text,
-    send: (s: string) => socket.write(`${s.length.toString(16)}\r\n${s}\r\n`),
+    socket: c.socket,
+    closed: c.ended,
+    text: () => c.seen.text,
+    send: (s: string) => c.socket.write(`${s.length.toString(16)}\r\n${s}\r\n`),
   };
 }
 
@@ -78,13 +70,8 @@ describe('drainWithin', () => {
   it('keeps nothing of a body whose declared length is past the limit: the answer closes the connection', async () => {
     const s = await refusingServer();
     server = s.server;
-    const socket = connect({ host: '127.0.0.1', port: s.port });
-    let text = '';
-    socket.setEncoding('latin1').on('data', (d: string) => {
-      text += d;
-    });
-    socket.write('POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 20000\r\n\r\n');
-    await new Promise((r) => socket.on('close', r));
+    const text = await rawConnection(s.port, 'POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 20000\r\n\r\n')
+      .ended;
     expect(text).toMatch(/^HTTP\/1\.1 429/);
     expect(text.toLowerCase()).toContain('connection: close');
   });

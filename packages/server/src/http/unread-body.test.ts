@@ -1,34 +1,11 @@
 import type { AddressInfo, Socket } from 'node:net';
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawConnection, until } from '../../test/support/raw-http.ts';
 import { testDatabases } from '../../test/support/test-database.ts';
 import { OWNER_KEY, startTestServer, type TestServer } from '../../test/support/test-server.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const count = (text: string, re: RegExp) => (text.match(re) ?? []).length;
-
-/** A raw keep-alive connection: what it has received, and whether the server closed it. */
-function rawConnection(port: number) {
-  const socket = connect({ host: '127.0.0.1', port });
-  socket.setEncoding('latin1');
-  const seen = { text: '', closed: false };
-  socket.on('data', (d: string) => {
-    seen.text += d;
-  });
-  socket.on('error', () => {});
-  socket.on('close', () => {
-    seen.closed = true;
-  });
-  return { socket, seen };
-}
-
-async function until(test: () => boolean, ms = 5000) {
-  const end = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await sleep(5);
-  }
-}
 
 describe.each(testDatabases())('answers given before the body was read, on %s', (kind) => {
   let s: TestServer;

@@ -1,6 +1,6 @@
-import type { AddressInfo } from 'node:net';
-import { connect, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { responseHead as head, rawConnection, until } from '../../../test/support/raw-http.ts';
 import { testDatabases } from '../../../test/support/test-database.ts';
 import { OWNER_KEY, startTestServer, type TestServer } from '../../../test/support/test-server.ts';
 import { seedCatalog } from './test-fixtures.ts';
@@ -10,24 +10,24 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** One audience filter on its own TCP connection, its body sent chunk by chunk as the test says. */
 class RawFilter {
   readonly socket: Socket;
-  /** Everything the server has sent so far. */
-  text = '';
   readonly ended: Promise<string>;
+  readonly #seen: { text: string };
 
   constructor(port: number) {
-    this.socket = connect({ host: '127.0.0.1', port });
-    this.socket.setEncoding('latin1');
-    this.socket.on('data', (d: string) => {
-      this.text += d;
-    });
-    // the server cutting the connection may reset it under a write: that is the outcome the tests look at
-    this.socket.on('error', () => {});
-    this.ended = new Promise((resolve) => this.socket.on('close', () => resolve(this.text)));
-    this.socket.write(
+    const c = rawConnection(
+      port,
       'POST /v1/audiences/filter?channel=email&topic=newsletter&include=denied HTTP/1.1\r\n' +
         `host: 127.0.0.1\r\nauthorization: Bearer ${OWNER_KEY}\r\n` +
         'content-type: application/x-ndjson\r\ntransfer-encoding: chunked\r\n\r\n',
     );
+    this.socket = c.socket;
+    this.ended = c.ended;
+    this.#seen = c.seen;
+  }
+
+  /** Everything the server has sent so far. */
+  get text() {
+    return this.#seen.text;
   }
 
   send(text: string) {
@@ -37,38 +37,6 @@ class RawFilter {
   end() {
     this.socket.write('0\r\n\r\n');
   }
-}
-
-/** A request head sent on its own connection; the body is the test's to send. */
-function rawRequest(port: number, head: string) {
-  const socket = connect({ host: '127.0.0.1', port });
-  socket.setEncoding('latin1');
-  const seen = { text: '' };
-  socket.on('data', (d: string) => {
-    seen.text += d;
-  });
-  socket.on('error', () => {});
-  const ended = new Promise<string>((resolve) => socket.on('close', () => resolve(seen.text)));
-  socket.write(head);
-  return { socket, seen, ended };
-}
-
-const until = async (test: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await sleep(10);
-  }
-};
-
-/** Status and headers of the first answer on a connection. */
-function head(raw: string) {
-  const [top = ''] = raw.split('\r\n\r\n');
-  const [status = '', ...lines] = top.split('\r\n');
-  const headers = Object.fromEntries(
-    lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
-  );
-  return { status: Number(status.split(' ')[1]), headers };
 }
 
 describe.each(testDatabases())('audience filters on real connections, on %s', (kind) => {
@@ -165,7 +133,7 @@ describe.each(testDatabases())('audience filters on real connections, on %s', (k
       `content-type: ${type}\r\ncontent-length: ${length}\r\nexpect: 100-continue\r\n\r\n`;
     const filterPath = '/v1/audiences/filter?channel=email&topic=newsletter&include=denied';
 
-    const accepted = rawRequest(port, expectHead(filterPath, 'application/x-ndjson', line.length));
+    const accepted = rawConnection(port, expectHead(filterPath, 'application/x-ndjson', line.length));
     await until(() => accepted.seen.text.includes('\r\n\r\n'));
     expect(accepted.seen.text.startsWith('HTTP/1.1 100 Continue\r\n')).toBe(true);
     accepted.socket.write(line);
@@ -177,7 +145,7 @@ describe.each(testDatabases())('audience filters on real connections, on %s', (k
     const stalled = new RawFilter(port);
     stalled.send(line);
     await sleep(200);
-    const refused = rawRequest(port, expectHead(filterPath, 'application/x-ndjson', 50_000_000));
+    const refused = rawConnection(port, expectHead(filterPath, 'application/x-ndjson', 50_000_000));
     const answer = await refused.ended;
     expect(answer).not.toContain('100 Continue');
     expect(head(answer).status).toBe(429);
@@ -185,7 +153,7 @@ describe.each(testDatabases())('audience filters on real connections, on %s', (k
     stalled.socket.destroy();
 
     // a path spelt with escapes is the same route
-    const escaped = rawRequest(
+    const escaped = rawConnection(
       port,
       `POST /v1/audiences/%66ilter?channel=email HTTP/1.1\r\nhost: 127.0.0.1\r\n` +
         'content-type: text/csv\r\ncontent-length: 100\r\nexpect: 100-continue\r\n\r\n',
@@ -195,7 +163,7 @@ describe.each(testDatabases())('audience filters on real connections, on %s', (k
     expect(head(unauthorized).status).toBe(401);
 
     // a body of a type the route does not stream is read by Fastify's parser first: it must be asked for at once
-    const json = rawRequest(port, expectHead(filterPath, 'application/json', 2));
+    const json = rawConnection(port, expectHead(filterPath, 'application/json', 2));
     await until(() => json.seen.text.includes('\r\n\r\n'));
     expect(json.seen.text.startsWith('HTTP/1.1 100 Continue\r\n')).toBe(true);
     json.socket.write('{}');
@@ -207,7 +175,7 @@ describe.each(testDatabases())('audience filters on real connections, on %s', (k
       subject: { identifier: { type: 'email', value: 'a@example.com' } },
       channel: 'email',
     });
-    const other = rawRequest(port, expectHead('/v1/check', 'application/json', check.length));
+    const other = rawConnection(port, expectHead('/v1/check', 'application/json', check.length));
     await until(() => other.seen.text.includes('\r\n\r\n'));
     expect(other.seen.text.startsWith('HTTP/1.1 100 Continue\r\n')).toBe(true);
     other.socket.write(check);
@@ -221,7 +189,7 @@ describe.each(testDatabases())('audience filters on real connections, on %s', (k
     stalled.send('{"email":"a@example.com"}\n');
     await sleep(200);
     // declared past the limit: told at once that the connection will close
-    const declared = rawRequest(
+    const declared = rawConnection(
       port,
       'POST /v1/audiences/filter?channel=email&topic=newsletter HTTP/1.1\r\nhost: 127.0.0.1\r\n' +
         `authorization: Bearer ${OWNER_KEY}\r\ncontent-type: text/csv\r\ncontent-length: 50000000\r\n\r\n`,
@@ -271,7 +239,7 @@ describe.each(testDatabases())('an audience upload past its limit, on a real con
   });
 
   it('is answered 413 at once when its declared length is past the limit, before any of it is sent', async () => {
-    const declared = rawRequest(
+    const declared = rawConnection(
       port,
       'POST /v1/audiences/filter?channel=email&topic=newsletter HTTP/1.1\r\nhost: 127.0.0.1\r\n' +
         `authorization: Bearer ${OWNER_KEY}\r\ncontent-type: text/csv\r\ncontent-length: 4096\r\n\r\n`,

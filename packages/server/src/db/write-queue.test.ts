@@ -54,9 +54,9 @@ describe.each(testDatabases())('db.write on %s', (kind) => {
     expect(row?.id).toBe('visible');
   });
 
-  it('db.read sees every write answered before the read was asked', async () => {
+  it('db.readRows sees every write answered before the read was asked', async () => {
     const readIds = async () =>
-      (await db.read<{ id: string }>(db.kysely.selectFrom('outbox').select('id').compile())).map((r) => r.id);
+      (await db.readRows(db.kysely.selectFrom('outbox').select('id').compile())).map(([id]) => id);
     const before = await readIds();
     // a read opens the turn's snapshot; the write commits in a later turn, like a request after it
     await db.write(insert('after-read'));

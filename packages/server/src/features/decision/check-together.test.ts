@@ -94,7 +94,7 @@ describe.each(testDatabases())('single checks that arrive together on %s', (kind
         reads.push(q);
         const err = fail?.(q);
         if (err) throw err;
-        return s.deps.db.read(q);
+        return s.deps.db.readRows(q);
       },
       endReads: () => s.deps.db.endReads(),
     });

@@ -45,7 +45,7 @@ const contentTypes: Record<AudienceFormat, string> = {
 /** May we? The check API, its batch form, the audience filter and the suppression list. */
 export function registerDecisionRoutes(app: HttpApp, deps: AppDeps) {
   const decisions = createDecisionService(deps.db.kysely, {
-    read: (q) => deps.db.read(q),
+    read: (q) => deps.db.readRows(q),
     endReads: () => deps.db.endReads(),
   });
   const tags = ['decision'];

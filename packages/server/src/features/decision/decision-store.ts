@@ -55,8 +55,8 @@ function padded(list: readonly string[]): (string | null)[] {
 
 /** Runs a query from a template (`compileTemplate`): built and compiled once per shape. */
 function createTemplates(db: Executor, read: Read) {
-  return <R>(shape: string, values: unknown[], build: (v: Slot) => Compilable<R>): Promise<R[]> =>
-    read<R>(compileTemplate(db, shape, values, build, READ_TEMPLATE_MAX_VALUES));
+  return (shape: string, values: unknown[], build: (v: Slot) => Compilable<unknown>): Promise<Row[]> =>
+    read(compileTemplate(db, shape, values, build, READ_TEMPLATE_MAX_VALUES));
 }
 
 type StateRow = {
@@ -86,6 +86,10 @@ export const toRecord = (r: StateRow): DecisionRecord => ({
   source: r.source as ConsentSource,
 });
 
+/** A row as `Read` gives it: the values of the select list, in its order. */
+type Row = unknown[];
+
+/** The consent_state columns a decision reads, in the order `recordAt` takes them. */
 const stateColumns = [
   'cs.record_id',
   'cs.target_type',
@@ -98,6 +102,23 @@ const stateColumns = [
   'cs.expires_at',
   'cs.source',
 ] as const;
+
+/** The record in `row` whose `stateColumns` start at `at`; null when a left join found none. */
+function recordAt(row: Row, at: number): DecisionRecord | null {
+  if (row[at] === null) return null;
+  return {
+    id: row[at] as string,
+    targetType: row[at + 1] as TargetType,
+    targetKey: row[at + 2] as string,
+    channel: row[at + 3] as string,
+    scopeType: row[at + 4] as ScopeType,
+    scopeKey: row[at + 5] as string,
+    state: row[at + 6] as ConsentState,
+    occurredAt: row[at + 7] as string,
+    expiresAt: row[at + 8] as string | null,
+    source: row[at + 9] as ConsentSource,
+  };
+}
 
 /** Lays out values for a template: returns the shape, the values and a builder-side accessor per group. */
 function layout(groups: Record<string, readonly (string | null)[]>) {
@@ -144,13 +165,16 @@ function targetGroups(t: TargetFilter) {
  * The reads behind a decision, each one indexed query for a whole chunk of checks: identifiers
  * with their subjects' consent state, subjects by id, suppressions. Every query is scoped to one workspace.
  */
-/** How reads run: the database's hot-path reader, or Kysely's executor. */
-export type Read = <R>(query: CompiledQuery) => Promise<R[]>;
+/**
+ * How reads run: the database's hot-path reader (`Db.readRows`), or Kysely's executor. Rows come
+ * as arrays: turning every row into an object costs more than the indexed read that found it.
+ */
+export type Read = (query: CompiledQuery) => Promise<Row[]>;
 
 export function createDecisionStore(db: Executor, read?: Read) {
   const run = createTemplates(
     db,
-    read ?? (async <R>(q: CompiledQuery) => (await db.executeQuery<R>(q)).rows),
+    read ?? (async (q: CompiledQuery) => (await db.executeQuery<object>(q)).rows.map(Object.values)),
   );
 
   async function stateOf(
@@ -173,9 +197,8 @@ export function createDecisionStore(db: Executor, read?: Read) {
         .where('cs.subject_id', 'in', at.subjects.map(v))
         .where((eb) => targetCondition(eb, at, v)),
     );
-    for (const r of rows) {
-      pushTo(out, r.subject_id, toRecord(r));
-    }
+    // subject_id, then the state columns
+    for (const r of rows) pushTo(out, r[0] as string, recordAt(r, 1) as DecisionRecord);
     return out;
   }
 
@@ -236,20 +259,23 @@ export function createDecisionStore(db: Executor, read?: Read) {
       // a subject asked by two identifiers comes twice: take its state from the first one only
       const firstAsked = new Map<string, string>();
       for (const r of rows) {
-        const asked = identifierKey({ type: r.askedType, value: r.askedValue });
+        // askedType, askedValue, subject_id, the state columns, then attributes when asked for
+        const asked = identifierKey({ type: r[0] as string, value: r[1] as string });
+        const subjectId = r[2] as string;
         let s = found.get(asked);
         if (!s) {
-          const first = firstAsked.get(r.subject_id);
+          const first = firstAsked.get(subjectId);
           s = (first && found.get(first)) || {
-            id: r.subject_id,
-            attributes: r.attributes ?? null,
+            id: subjectId,
+            attributes: (r[3 + stateColumns.length] as string | undefined) ?? null,
             identifiers: [],
           };
           found.set(asked, s);
-          if (!first) firstAsked.set(r.subject_id, asked);
+          if (!first) firstAsked.set(subjectId, asked);
         }
-        if (r.record_id === null || firstAsked.get(r.subject_id) !== asked) continue;
-        pushTo(states, r.subject_id, toRecord(r));
+        const record = recordAt(r, 3);
+        if (record === null || firstAsked.get(subjectId) !== asked) continue;
+        pushTo(states, subjectId, record);
       }
       return { found, states };
     },
@@ -330,8 +356,9 @@ export function createDecisionStore(db: Executor, read?: Read) {
           .where('channel', 'in', at.channels.map(v))
           .where('identifier_hash', 'in', at.hashes.map(v)),
       );
-      for (const r of rows)
-        out.set(`${r.channel} ${r.identifier_hash}`, { reason: r.reason, createdAt: r.created_at });
+      // channel, identifier_hash, reason, created_at
+      for (const [channel, hash, reason, createdAt] of rows as string[][])
+        out.set(`${channel} ${hash}`, { reason, createdAt });
       return out;
     },
   };

@@ -20,26 +20,45 @@ export function checkBody(knownSubjects: number, seed = 1): () => string {
   };
 }
 
-/** Baseline A ("constant") or B ("sqlite"): the bare route in its own process (or `workers` of them), under the check's load. */
-export async function httpBaseline(
+export interface BaselineServer {
+  /** One load (after autocannon's warm-up), as the check receives it. */
+  load(seconds: number): Promise<LoadResult>;
+  stop(): Promise<void>;
+}
+
+/** Baseline A ("constant") or B ("sqlite"): the bare route in its own process (or `workers` of them), kept running. */
+export async function startBaseline(
   mode: 'constant' | 'sqlite',
-  opts: { rows: number; seconds: number; connections: number; workers?: number },
-): Promise<LoadResult> {
+  opts: { rows: number; connections: number; workers?: number },
+): Promise<BaselineServer> {
   const child = await startChild({
     name: `baseline ${mode}`,
     args: ['bench/baseline-server.ts', mode, String(opts.rows)],
     env: { WORKERS: String(opts.workers ?? 1) },
     readyPath: '/ready',
   });
+  return {
+    load: (seconds) =>
+      runLoad({
+        url: `${child.url}/check`,
+        connections: opts.connections,
+        seconds,
+        body: checkBody(opts.rows),
+      }),
+    stop: () => child.stop(),
+  };
+}
+
+/** One load of a baseline under the check's load, in a process started for it. */
+export async function httpBaseline(
+  mode: 'constant' | 'sqlite',
+  opts: { rows: number; seconds: number; connections: number; workers?: number },
+): Promise<LoadResult> {
+  const server = await startBaseline(mode, opts);
   try {
-    return await runLoad({
-      url: `${child.url}/check`,
-      connections: opts.connections,
-      seconds: opts.seconds,
-      body: checkBody(opts.rows),
-    });
+    return await server.load(opts.seconds);
   } finally {
-    await child.stop();
+    await server.stop();
   }
 }
 

@@ -190,7 +190,7 @@ export function buildFigures(ctx: BenchContext, m: Measurements): { rows: Figure
 
   const notes = [
     `HTTP load comes from autocannon in the bench process, ${CONNECTIONS} connections, on the same machine as the server: both share its cores, for the baselines as for Assent.`,
-    'Every HTTP figure sends the same request shape: the check body `{subject: {identifier: {type: "email", value}}, channel: "email", topic: "newsletter"}` with a varied identifier (one in ten unknown); baselines A and B run in their own child process right before the check, Assent is `tsx packages/cli/src/main.ts serve` (LOG_LEVEL=warn, CHECKPOINT_INTERVAL=0).',
+    'Every HTTP figure sends the same request shape: the check body `{subject: {identifier: {type: "email", value}}, channel: "email", topic: "newsletter"}` with a varied identifier (one in ten unknown); baselines A and B run in their own child process, B right before the check, Assent is `tsx packages/cli/src/main.ts serve` (LOG_LEVEL=warn, CHECKPOINT_INTERVAL=0).',
     `Assent runs as the README advises: with WORKERS=${ctx.workers} (BENCH_WORKERS, one worker process per core) for the check; as one process for ingest (on SQLite a process that did not make the last commit starts its next write with an empty page cache; here PostgreSQL shares the machine's cores with the server), the audience filter (one streamed request, whose memory is measured) and the WORKERS=1 check row. The WORKERS=${ctx.workers} ingest rows show the other choice. The baselines are single Fastify processes (baseline A is limited by the load generator on this machine rather than by its server); baseline B also runs in as many cluster processes as the check, whose p99 shows what sharing the cores with the load generator costs any route.`,
     `Ingest: each POST /v1/consents records ${DECISIONS_PER_REQUEST} decisions (newsletter by email, analytics); half the requests create a new subject, half append to a seeded subject's chain. records/s = 2xx responses x ${DECISIONS_PER_REQUEST} / s.`,
     'The seeded ledger (bench/seed-ledger.ts) is 4 hash-chained records per subject written straight through Kysely; verifyLedger reports it intact, so it is the ledger the service would have written.',
@@ -216,6 +216,13 @@ export function buildFigures(ctx: BenchContext, m: Measurements): { rows: Figure
     const same = f.allowed === f.rawAllowed ? 'the same as' : 'DIFFERENT from';
     notes.push(
       `Audience filter: ${fmt(f.allowed)} of ${fmt(f.identifiers)} identifiers allowed, ${same} the raw lookups' ${fmt(f.rawAllowed)} (granted newsletter by email, workspace scope).`,
+    );
+  }
+  const { a: ra, check: rc } = s.rounds;
+  if (rc.length) {
+    const each = (xs: LoadResult[], f: (r: LoadResult) => string) => xs.map(f).join(' / ');
+    notes.push(
+      `Baseline A and the check (WORKERS=${ctx.workers}) alternated in ${rc.length} rounds of ${fmt(rc[0].seconds)} s, both servers running, so that the ratio compares loads run seconds apart: A ${each(ra, (r) => fmt(r.rps))} req/s; check ${each(rc, (r) => fmt(r.rps))} req/s (p99 ${each(rc, (r) => `${r.p99}`)} ms); ratio per round ${rc.map((r, i) => fmt(r.rps / ra[i].rps, 2)).join(' / ')}. Each row pools its rounds: requests over seconds, and the median round's p99.`,
     );
   }
   if (!s.check) notes.push('POST /v1/check did not exist on this server (404): not measured.');

@@ -55,6 +55,26 @@ async function measure(opts: LoadOptions): Promise<LoadResult> {
   }
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1];
+
+/**
+ * Rounds of one load measured at different times, as one figure: requests/s over all of them
+ * (successes / seconds), failures summed, and the median round's p50 and p99 (autocannon keeps no
+ * histogram to merge).
+ */
+export function pooled(rounds: LoadResult[]): LoadResult {
+  const sum = (f: (r: LoadResult) => number) => rounds.reduce((n, r) => n + f(r), 0);
+  const seconds = sum((r) => r.seconds);
+  return {
+    rps: sum((r) => r.ok) / seconds,
+    ok: sum((r) => r.ok),
+    failed: sum((r) => r.failed),
+    p50: median(rounds.map((r) => r.p50)),
+    p99: median(rounds.map((r) => r.p99)),
+    seconds,
+  };
+}
+
 /** A small fast PRNG (mulberry32) so runs pick the same identifiers. */
 export function random(seed: number): () => number {
   let a = seed >>> 0;

@@ -5,8 +5,9 @@ import { createDatabase } from '@assent/server';
 import SQLite from 'better-sqlite3';
 import { loadSigner } from '../packages/server/src/crypto/signer.ts';
 import { verifyLedger } from '../packages/server/src/features/ledger/ledger-verify.ts';
+import type { BaselineServer } from './baselines.ts';
 import { type BenchContext, prepareDatabase, seedWithProgress, subjectsFor } from './context.ts';
-import type { LoadResult } from './load.ts';
+import { type LoadResult, pooled } from './load.ts';
 import { fmt } from './report.ts';
 import {
   audienceFilter,
@@ -31,8 +32,12 @@ export interface SqliteResults {
   ingestLarge: IngestAt;
   /** Ingest on the large ledger with ctx.workers processes, for comparison (null with one). */
   ingestLargeWorkers: IngestAt | null;
-  /** The check on a server with ctx.workers processes. */
+  /** Baseline A, pooled over the rounds it alternated with the check (`rounds`). */
+  baselineA: LoadResult;
+  /** The check on a server with ctx.workers processes, pooled over its rounds. */
   check: LoadResult | null;
+  /** Baseline A and the check, round by round, in the order they ran (A first). */
+  rounds: { a: LoadResult[]; check: LoadResult[] };
   /** The check on one server process (WORKERS=1), for comparison. */
   checkSingle: LoadResult | null;
   filter: (FilterResult & { rawPerSecond: number; rawAllowed: number }) | null;
@@ -54,11 +59,23 @@ const countRecords = (file: string) => {
   }
 };
 
+/** Rounds of baseline A and the check, alternating. */
+const ROUNDS = 3;
+
+export interface CheckBaselines {
+  /** Runs right before the check (baseline B), so both see the same machine. */
+  beforeCheck(): Promise<void>;
+  /** Baseline A's server, whose load alternates with the check's. */
+  startBaselineA(): Promise<BaselineServer>;
+}
+
 /**
  * Every SQLite figure: ingest on a small ledger, then on the large one filter, check, ingest and
- * verify. `beforeCheck` runs the HTTP baselines right before the check, so both see the same machine.
+ * verify. The check (with ctx.workers processes) and baseline A alternate in `ROUNDS` rounds of
+ * half the load phase each, both servers running: this machine's speed drifts by a third from
+ * one minute to the next, and the ratio compares loads run seconds apart rather than minutes.
  */
-export async function runSqlite(ctx: BenchContext, beforeCheck: () => Promise<void>): Promise<SqliteResults> {
+export async function runSqlite(ctx: BenchContext, baselines: CheckBaselines): Promise<SqliteResults> {
   const dir = mkdtempSync(join(tmpdir(), 'assent-bench-sqlite-'));
   ctx.onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'assent.db');
@@ -105,26 +122,49 @@ export async function runSqlite(ctx: BenchContext, beforeCheck: () => Promise<vo
 
   let check: LoadResult | null = null;
   let checkSingle: LoadResult | null = null;
+  const rounds: SqliteResults['rounds'] = { a: [], check: [] };
   const probe = JSON.stringify({
     subject: { identifier: { type: 'email', value: benchEmail(1) } },
     channel: 'email',
     topic: 'newsletter',
   });
-  if (await hasRoute(server, key, '/v1/check', probe)) {
-    await beforeCheck();
+  const hasCheck = await hasRoute(server, key, '/v1/check', probe);
+  await baselines.beforeCheck();
+  if (hasCheck && workers > 1) {
     ctx.log(`check on SQLite with ${fmt(ledger)} records, one server process (${ctx.seconds} s)...`);
     checkSingle = await checkLoad(server, key, subjects, ctx.seconds);
-    check = checkSingle;
-    if (workers > 1) {
-      await server.stop();
-      server = await startAssent({ dataDir: dir, bootstrapKey: key, workers });
-      ctx.log(`check on SQLite with ${fmt(ledger)} records, WORKERS=${workers} (${ctx.seconds} s)...`);
-      check = await checkLoad(server, key, subjects, ctx.seconds);
-    }
-  } else {
-    await beforeCheck();
-    ctx.log('check: POST /v1/check is not there yet; skipped');
+    await server.stop();
+    server = await startAssent({ dataDir: dir, bootstrapKey: key, workers });
   }
+  const half = Math.max(1, Math.round(ctx.seconds / 2));
+  const a = await baselines.startBaselineA();
+  try {
+    if (hasCheck) {
+      ctx.log('warming up the check and baseline A (unmeasured)...');
+      await checkLoad(server, key, subjects, 1);
+      await a.load(1);
+    }
+    for (let r = 1; r <= ROUNDS; r++) {
+      ctx.log(`round ${r}/${ROUNDS}: baseline A, a bare Fastify route answering a constant (${half} s)...`);
+      rounds.a.push(await a.load(half));
+      if (!hasCheck) continue;
+      ctx.log(
+        `round ${r}/${ROUNDS}: check on SQLite with ${fmt(ledger)} records, WORKERS=${workers} (${half} s)...`,
+      );
+      rounds.check.push(await checkLoad(server, key, subjects, half));
+      const [ar, cr] = [rounds.a[r - 1], rounds.check[r - 1]];
+      ctx.log(
+        `  A ${fmt(ar.rps)} req/s, check ${fmt(cr.rps)} req/s (p99 ${cr.p99} ms): ${fmt(cr.rps / ar.rps, 2)}x`,
+      );
+    }
+  } finally {
+    await a.stop();
+  }
+  const baselineA = pooled(rounds.a);
+  if (hasCheck) {
+    check = pooled(rounds.check);
+    checkSingle ??= check;
+  } else ctx.log('check: POST /v1/check is not there yet; skipped');
 
   let ingestLargeWorkers: IngestAt | null = null;
   if (workers > 1) {
@@ -165,7 +205,9 @@ export async function runSqlite(ctx: BenchContext, beforeCheck: () => Promise<vo
       ingestSmall,
       ingestLarge,
       ingestLargeWorkers,
+      baselineA,
       check,
+      rounds,
       checkSingle,
       filter,
       verify: {

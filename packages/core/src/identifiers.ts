@@ -17,13 +17,15 @@ export function isIdentifierType(type: string): type is IdentifierType {
   return (identifierTypes as readonly string[]).includes(type) || EXTERNAL.test(type);
 }
 
+/** A UTF-16 surrogate that is not half of a pair (with the u flag a pair is one code point). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+/** Outside what an identifier may be: empty, over 320 code units, or holding U+0000. */
+const tooLong = (v: string) => v.length === 0 || v.length > 320 || v.includes('\u0000');
+
 /**
  * Normalises an identifier so that one person is found whatever the spelling:
  * emails trimmed and lower-cased, phones in E.164. Throws `invalid_identifier` otherwise.
  */
-/** A UTF-16 surrogate that is not half of a pair (with the u flag a pair is one code point). */
-const LONE_SURROGATE = /\p{Surrogate}/u;
-
 export function normalizeIdentifier(
   input: { type: string; value: string },
   defaultCountry?: string,
@@ -36,7 +38,6 @@ export function normalizeIdentifier(
       `Unknown identifier type "${type}"; use one of ${identifierTypes.join(', ')} or external:<system>`,
     );
   }
-  const tooLong = (v: string) => v.length === 0 || v.length > 320 || v.includes('\u0000');
   // U+0000 and an unpaired surrogate are not text PostgreSQL can store (a driver would turn the
   // surrogate into U+FFFD, so two different values would name one person)
   if (tooLong(raw) || LONE_SURROGATE.test(raw)) {

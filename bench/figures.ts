@@ -93,7 +93,7 @@ export function buildFigures(ctx: BenchContext, m: Measurements): { rows: Figure
       pass: null,
     });
   }
-  const checkName = `check @ ${short(s.ingestLarge.ledger)} records, WORKERS=${ctx.workers}`;
+  const checkName = `check @ ${short(s.checkLedger)} records, WORKERS=${ctx.workers}`;
   rows.push(
     s.check
       ? {
@@ -108,7 +108,7 @@ export function buildFigures(ctx: BenchContext, m: Measurements): { rows: Figure
   );
   if (s.checkSingle && ctx.workers > 1) {
     rows.push({
-      name: `check @ ${short(s.ingestLarge.ledger)} records, one process (WORKERS=1)`,
+      name: `check @ ${short(s.checkLedger)} records, one process (WORKERS=1)`,
       measured: rps(s.checkSingle),
       baseline: `${fmt(a.rps)} req/s (A)`,
       ratio: s.checkSingle.rps / a.rps,
@@ -223,6 +223,13 @@ export function buildFigures(ctx: BenchContext, m: Measurements): { rows: Figure
     const each = (xs: LoadResult[], f: (r: LoadResult) => string) => xs.map(f).join(' / ');
     notes.push(
       `Baseline A and the check (WORKERS=${ctx.workers}) alternated in ${rc.length} rounds of ${fmt(rc[0].seconds)} s, both servers running, so that the ratio compares loads run seconds apart: A ${each(ra, (r) => fmt(r.rps))} req/s; check ${each(rc, (r) => fmt(r.rps))} req/s (p99 ${each(rc, (r) => `${r.p99}`)} ms); ratio per round ${rc.map((r, i) => fmt(r.rps / ra[i].rps, 2)).join(' / ')}. Each row pools its rounds: requests over seconds, and the median round's p99.`,
+    );
+  }
+  const { small: is, large: il } = s.ingestRounds;
+  if (il.length) {
+    const records = (xs: LoadResult[]) => xs.map((r) => fmt(r.rps * DECISIONS_PER_REQUEST)).join(' / ');
+    notes.push(
+      `Ingest on SQLite at ${short(s.ingestSmall.ledger)} and ${short(s.ingestLarge.ledger)} records: two single server processes, one per ledger, both running, whose loads alternated in ${il.length} rounds of ${fmt(il[0].seconds)} s (small first), so that the cost-per-record ratio compares loads run seconds apart: ${records(is)} and ${records(il)} records/s; ratio per round ${il.map((r, i) => fmt(r.rps / is[i].rps, 2)).join(' / ')}. Each row pools its rounds.`,
     );
   }
   if (!s.check) notes.push('POST /v1/check did not exist on this server (404): not measured.');

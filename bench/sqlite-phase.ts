@@ -13,6 +13,7 @@ import {
   audienceFilter,
   checkLoad,
   createCatalog,
+  DECISIONS_PER_REQUEST,
   type FilterResult,
   hasRoute,
   ingestLoad,
@@ -32,12 +33,16 @@ export interface SqliteResults {
   ingestLarge: IngestAt;
   /** Ingest on the large ledger with ctx.workers processes, for comparison (null with one). */
   ingestLargeWorkers: IngestAt | null;
+  /** Records in the ledger the check read. */
+  checkLedger: number;
   /** Baseline A, pooled over the rounds it alternated with the check (`rounds`). */
   baselineA: LoadResult;
   /** The check on a server with ctx.workers processes, pooled over its rounds. */
   check: LoadResult | null;
   /** Baseline A and the check, round by round, in the order they ran (A first). */
   rounds: { a: LoadResult[]; check: LoadResult[] };
+  /** Ingest on the small and the large ledger, round by round (small first). */
+  ingestRounds: { small: LoadResult[]; large: LoadResult[] };
   /** The check on one server process (WORKERS=1), for comparison. */
   checkSingle: LoadResult | null;
   filter: (FilterResult & { rawPerSecond: number; rawAllowed: number }) | null;
@@ -70,8 +75,62 @@ export interface CheckBaselines {
 }
 
 /**
- * Every SQLite figure: ingest on a small ledger, then on the large one filter, check, ingest and
- * verify. The check (with ctx.workers processes) and baseline A alternate in `ROUNDS` rounds of
+ * Ingest on the small and the large ledger, each on one server process of its own, both running:
+ * their loads alternate in `ROUNDS` rounds of half a load phase (small first), after an unmeasured
+ * warm-up of each, so that "the cost per record does not grow" compares loads run seconds apart.
+ */
+async function alternateIngest(
+  ctx: BenchContext,
+  small: { dir: string; subjects: number },
+  large: { dir: string; subjects: number },
+): Promise<{ small: IngestAt; large: IngestAt; rounds: SqliteResults['ingestRounds'] }> {
+  const key = ctx.bootstrapKey;
+  const ledgers = [countRecords(join(small.dir, 'assent.db')), countRecords(join(large.dir, 'assent.db'))];
+  const servers = [
+    await startAssent({ dataDir: small.dir, bootstrapKey: key, workers: 1 }),
+    await startAssent({ dataDir: large.dir, bootstrapKey: key, workers: 1 }),
+  ];
+  const rounds: SqliteResults['ingestRounds'] = { small: [], large: [] };
+  const half = Math.max(1, Math.round(ctx.seconds / 2));
+  try {
+    const sides = [
+      { name: 'small', server: servers[0], subjects: small.subjects, out: rounds.small, ledger: ledgers[0] },
+      { name: 'large', server: servers[1], subjects: large.subjects, out: rounds.large, ledger: ledgers[1] },
+    ];
+    ctx.log('warming up ingest on both ledgers (unmeasured)...');
+    for (const side of sides)
+      await ingestLoad(side.server, key, { label: `w${side.name}`, subjects: side.subjects, seconds: 1 });
+    for (let r = 1; r <= ROUNDS; r++) {
+      for (const side of sides) {
+        ctx.log(
+          `round ${r}/${ROUNDS}: ingest on SQLite, the ${side.name} ledger (${fmt(side.ledger)} records at the start, ${half} s)...`,
+        );
+        side.out.push(
+          await ingestLoad(side.server, key, {
+            label: `${side.name}${r}`,
+            subjects: side.subjects,
+            seconds: half,
+          }),
+        );
+      }
+      const [s, l] = [rounds.small[r - 1], rounds.large[r - 1]];
+      ctx.log(
+        `  ${fmt(s.rps * DECISIONS_PER_REQUEST)} and ${fmt(l.rps * DECISIONS_PER_REQUEST)} records/s: ${fmt(l.rps / s.rps, 2)}x`,
+      );
+    }
+  } finally {
+    for (const server of servers) await server.stop();
+  }
+  return {
+    small: { ledger: ledgers[0], load: pooled(rounds.small) },
+    large: { ledger: ledgers[1], load: pooled(rounds.large) },
+    rounds,
+  };
+}
+
+/**
+ * Every SQLite figure: on the large ledger filter, check and ingest with ctx.workers; ingest on a
+ * small and the large ledger, alternating; then verify. The check (with ctx.workers processes) and baseline A alternate in `ROUNDS` rounds of
  * half the load phase each, both servers running: this machine's speed drifts by a third from
  * one minute to the next, and the ratio compares loads run seconds apart rather than minutes.
  */
@@ -83,31 +142,28 @@ export async function runSqlite(ctx: BenchContext, baselines: CheckBaselines): P
   const subjects = subjectsFor(ctx.records);
   const small = subjectsFor(ctx.smallRecords);
 
-  let db = createDatabase({ dataDir: dir });
-  const workspaceId = await prepareDatabase(db, key);
-  await seedWithProgress(ctx, db, workspaceId, 0, small);
+  // the small ledger, for ingest, in a database of its own: its load alternates with the large one's
+  const smallDir = mkdtempSync(join(tmpdir(), 'assent-bench-sqlite-small-'));
+  ctx.onCleanup(() => rmSync(smallDir, { recursive: true, force: true }));
+  let db = createDatabase({ dataDir: smallDir });
+  await seedWithProgress(ctx, db, await prepareDatabase(db, key), 0, small);
   await db.close();
+  let server = await startAssent({ dataDir: smallDir, bootstrapKey: key, workers: 1 });
+  await createCatalog(server, key);
+  await server.stop();
+
+  db = createDatabase({ dataDir: dir });
+  const workspaceId = await prepareDatabase(db, key);
+  await seedWithProgress(ctx, db, workspaceId, 0, subjects);
+  await db.close();
+  const ledger = countRecords(file);
 
   // Ingest on SQLite runs on one process: with several, each drops its page cache whenever
   // another one commits (the README's advice); the large ledger is also measured with ctx.workers.
   const workers = ctx.workers;
-  let server = await startAssent({ dataDir: dir, bootstrapKey: key, workers: 1 });
-  await createCatalog(server, key);
-  let ledger = countRecords(file);
-  ctx.log(`ingest on SQLite with ${fmt(ledger)} records in the ledger (${ctx.seconds} s)...`);
-  const ingestSmall = {
-    ledger,
-    load: await ingestLoad(server, key, { label: 's1', subjects: small, seconds: ctx.seconds }),
-  };
-  await server.stop();
-
-  db = createDatabase({ dataDir: dir });
-  await seedWithProgress(ctx, db, workspaceId, small, subjects - small);
-  await db.close();
-  ledger = countRecords(file);
-
   // a fresh single process, so its peak memory before the filter is the start-up's
   server = await startAssent({ dataDir: dir, bootstrapKey: key, workers: 1 });
+  await createCatalog(server, key);
   let filter: SqliteResults['filter'] = null;
   if (
     await hasRoute(server, key, '/v1/audiences/filter?channel=email&topic=newsletter', `${benchEmail(0)}\n`)
@@ -129,6 +185,7 @@ export async function runSqlite(ctx: BenchContext, baselines: CheckBaselines): P
     topic: 'newsletter',
   });
   const hasCheck = await hasRoute(server, key, '/v1/check', probe);
+  const checkLedger = ledger;
   await baselines.beforeCheck();
   if (hasCheck && workers > 1) {
     ctx.log(`check on SQLite with ${fmt(ledger)} records, one server process (${ctx.seconds} s)...`);
@@ -179,14 +236,8 @@ export async function runSqlite(ctx: BenchContext, baselines: CheckBaselines): P
     };
   }
   await server.stop();
-  server = await startAssent({ dataDir: dir, bootstrapKey: key, workers: 1 });
-  ledger = countRecords(file);
-  ctx.log(`ingest on SQLite with ${fmt(ledger)} records in the ledger (${ctx.seconds} s)...`);
-  const ingestLarge = {
-    ledger,
-    load: await ingestLoad(server, key, { label: 's2', subjects, seconds: ctx.seconds }),
-  };
-  await server.stop();
+  const ingest = await alternateIngest(ctx, { dir: smallDir, subjects: small }, { dir, subjects });
+  const { small: ingestSmall, large: ingestLarge } = ingest;
 
   ctx.log('verify: recomputing every hash chain in-process (verifyLedger)...');
   db = createDatabase({ dataDir: dir });
@@ -205,9 +256,11 @@ export async function runSqlite(ctx: BenchContext, baselines: CheckBaselines): P
       ingestSmall,
       ingestLarge,
       ingestLargeWorkers,
+      checkLedger,
       baselineA,
       check,
       rounds,
+      ingestRounds: ingest.rounds,
       checkSingle,
       filter,
       verify: {

@@ -45,19 +45,28 @@ export async function hasRoute(server: Child, key: string, path: string, body: s
   return true;
 }
 
+/** POST /v1/check from 50 clients; `seed` picks the identifiers, so that rounds can ask about different people. */
 export function checkLoad(
   server: Child,
   key: string,
   subjects: number,
   seconds: number,
+  seed = 7,
 ): Promise<LoadResult> {
   return runLoad({
     url: `${server.url}/v1/check`,
     connections: CONNECTIONS,
     seconds,
     headers: auth(key),
-    body: checkBody(subjects, 7),
+    body: checkBody(subjects, seed),
   });
+}
+
+/** A seed from a whole label (FNV-1a), so that loads with different labels pick different people. */
+function seedOf(label: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 /** POST /v1/consents from 50 clients: half for new people, half appended to a seeded person's chain. */
@@ -66,7 +75,7 @@ export function ingestLoad(
   key: string,
   opts: { label: string; subjects: number; seconds: number },
 ): Promise<LoadResult> {
-  const rnd = random(opts.label.length * 7919 + opts.subjects);
+  const rnd = random(seedOf(opts.label) + opts.subjects);
   let n = 0;
   return runLoad({
     url: `${server.url}/v1/consents`,

@@ -39,9 +39,9 @@ export interface SqliteResults {
   baselineA: LoadResult;
   /** The check on a server with ctx.workers processes, pooled over its rounds. */
   check: LoadResult | null;
-  /** Baseline A and the check, round by round, in the order they ran (A first). */
+  /** Baseline A and the check, round by round (A first in odd rounds, the check in even ones). */
   rounds: { a: LoadResult[]; check: LoadResult[] };
-  /** Ingest on the small and the large ledger, round by round (small first). */
+  /** Ingest on the small and the large ledger, round by round. */
   ingestRounds: { small: LoadResult[]; large: LoadResult[] };
   /** The check on one server process (WORKERS=1), for comparison. */
   checkSingle: LoadResult | null;
@@ -76,7 +76,7 @@ export interface CheckBaselines {
 
 /**
  * Ingest on the small and the large ledger, each on one server process of its own, both running:
- * their loads alternate in `ROUNDS` rounds of half a load phase (small first), after an unmeasured
+ * their loads alternate in `ROUNDS` rounds of half a load phase (which goes first alternates), after an unmeasured
  * warm-up of each, so that "the cost per record does not grow" compares loads run seconds apart.
  */
 async function alternateIngest(
@@ -101,7 +101,8 @@ async function alternateIngest(
     for (const side of sides)
       await ingestLoad(side.server, key, { label: `w${side.name}`, subjects: side.subjects, seconds: 1 });
     for (let r = 1; r <= ROUNDS; r++) {
-      for (const side of sides) {
+      // small first in odd rounds, large first in even ones: a steady drift favours neither
+      for (const side of r % 2 ? sides : [...sides].reverse()) {
         ctx.log(
           `round ${r}/${ROUNDS}: ingest on SQLite, the ${side.name} ledger (${fmt(side.ledger)} records at the start, ${half} s)...`,
         );
@@ -198,17 +199,33 @@ export async function runSqlite(ctx: BenchContext, baselines: CheckBaselines): P
   try {
     if (hasCheck) {
       ctx.log('warming up the check and baseline A (unmeasured)...');
-      await checkLoad(server, key, subjects, 1);
+      await checkLoad(server, key, subjects, 1, 1);
       await a.load(1);
     }
-    for (let r = 1; r <= ROUNDS; r++) {
+    const loadA = async (r: number) => {
       ctx.log(`round ${r}/${ROUNDS}: baseline A, a bare Fastify route answering a constant (${half} s)...`);
       rounds.a.push(await a.load(half));
-      if (!hasCheck) continue;
+    };
+    const loadCheck = async (r: number) => {
       ctx.log(
         `round ${r}/${ROUNDS}: check on SQLite with ${fmt(ledger)} records, WORKERS=${workers} (${half} s)...`,
       );
-      rounds.check.push(await checkLoad(server, key, subjects, half));
+      // each round asks about other people than the warm-up and the rounds before
+      rounds.check.push(await checkLoad(server, key, subjects, half, 7 + r));
+    };
+    for (let r = 1; r <= ROUNDS; r++) {
+      if (!hasCheck) {
+        await loadA(r);
+        continue;
+      }
+      // A first in odd rounds, the check first in even ones: a steady drift favours neither
+      if (r % 2) {
+        await loadA(r);
+        await loadCheck(r);
+      } else {
+        await loadCheck(r);
+        await loadA(r);
+      }
       const [ar, cr] = [rounds.a[r - 1], rounds.check[r - 1]];
       ctx.log(
         `  A ${fmt(ar.rps)} req/s, check ${fmt(cr.rps)} req/s (p99 ${cr.p99} ms): ${fmt(cr.rps / ar.rps, 2)}x`,

@@ -20,7 +20,7 @@ export function isIdentifierType(type: string): type is IdentifierType {
 /** A UTF-16 surrogate that is not half of a pair (with the u flag a pair is one code point). */
 const LONE_SURROGATE = /\p{Surrogate}/u;
 /** Outside what an identifier may be: empty, over 320 code units, or holding U+0000. */
-const tooLong = (v: string) => v.length === 0 || v.length > 320 || v.includes('\u0000');
+const outOfBounds = (v: string) => v.length === 0 || v.length > 320 || v.includes('\u0000');
 
 /**
  * Normalises an identifier so that one person is found whatever the spelling:
@@ -40,7 +40,7 @@ export function normalizeIdentifier(
   }
   // U+0000 and an unpaired surrogate are not text PostgreSQL can store (a driver would turn the
   // surrogate into U+FFFD, so two different values would name one person)
-  if (tooLong(raw) || LONE_SURROGATE.test(raw)) {
+  if (outOfBounds(raw) || LONE_SURROGATE.test(raw)) {
     throw new AssentError(
       'invalid_identifier',
       `The ${type} identifier must be 1 to 320 characters of text, with no U+0000 or unpaired surrogate`,
@@ -49,7 +49,7 @@ export function normalizeIdentifier(
   if (type === 'email') {
     // lower-casing can lengthen a string ("İ" becomes two code units): the limit holds for what is stored
     const value = raw.toLowerCase();
-    if (tooLong(value) || !EMAIL.test(value))
+    if (outOfBounds(value) || !EMAIL.test(value))
       throw new AssentError('invalid_identifier', 'The email address is not valid');
     return { type, value };
   }

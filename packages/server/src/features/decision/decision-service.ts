@@ -79,7 +79,7 @@ type WaitingCheck = { workspaceId: string; check: PreparedCheck; key: string };
 
 export interface DecisionServiceOptions {
   catalogTtlMs?: number;
-  /** The hot-path reader (`Db.read`); Kysely's executor by default. */
+  /** The hot-path reader (`Db.readRows`); Kysely's executor by default. */
   read?: Read;
   /** Ends the reader's shared snapshot (`Db.endReads`), called when a group of checks is done. */
   endReads?: () => void;

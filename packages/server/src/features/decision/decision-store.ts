@@ -162,15 +162,15 @@ function targetGroups(t: TargetFilter) {
 }
 
 /**
- * The reads behind a decision, each one indexed query for a whole chunk of checks: identifiers
- * with their subjects' consent state, subjects by id, suppressions. Every query is scoped to one workspace.
- */
-/**
  * How reads run: the database's hot-path reader (`Db.readRows`), or Kysely's executor. Rows come
- * as arrays: turning every row into an object costs more than the indexed read that found it.
+ * as arrays: with an object per row, reading a person's three state rows took half as long again.
  */
 export type Read = (query: CompiledQuery) => Promise<Row[]>;
 
+/**
+ * The reads behind a decision, each one indexed query for a whole chunk of checks: identifiers
+ * with their subjects' consent state, subjects by id, suppressions. Every query is scoped to one workspace.
+ */
 export function createDecisionStore(db: Executor, read?: Read) {
   const run = createTemplates(
     db,

@@ -279,6 +279,58 @@ describe.each(testDatabases())('the decision on %s', (kind) => {
     expect(vendor.explanation).toMatch(/^Ana refused the vendor adnet on .* in the cookie banner/);
   });
 
+  it('answers a check by identifier with every field of the deciding record and the name from the attributes', async () => {
+    const occurredAt = daysAgo(2);
+    const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
+    const res = await s.call({
+      method: 'POST',
+      url: '/v1/consents',
+      payload: {
+        subject: {
+          identifiers: [{ type: 'email', value: 'bea@example.com' }],
+          attributes: { firstName: 'Bea' },
+        },
+        decisions: [
+          { target: { type: 'purpose', key: 'ads' }, state: 'granted', expiresAt },
+          { target: { type: 'topic', key: 'newsletter' }, channel: 'email', state: 'withdrawn' },
+        ],
+        source: 'banner',
+        occurredAt,
+      },
+    });
+    expect(res.statusCode).toBe(201);
+    const [ads, newsletter] = res.json().records as { id: string }[];
+    const subject = { identifier: { type: 'email', value: 'Bea@Example.com' } };
+    const byPurpose = (await check({ subject, purpose: 'ads' })).body;
+    expect(byPurpose).toEqual({
+      allowed: true,
+      reason: 'granted',
+      explanation: expect.stringMatching(/^Bea /),
+      record: {
+        id: ads.id,
+        occurredAt,
+        source: 'banner',
+        state: 'granted',
+        target: { type: 'purpose', key: 'ads' },
+        channel: null,
+        scope: { type: 'workspace', key: null },
+        expiresAt,
+      },
+    });
+    const byTopic = (await check({ subject, channel: 'email', topic: 'newsletter' })).body;
+    expect(byTopic).toMatchObject({
+      allowed: false,
+      reason: 'withdrawn',
+      record: {
+        id: newsletter.id,
+        channel: 'email',
+        target: { type: 'topic', key: 'newsletter' },
+        expiresAt: null,
+      },
+    });
+    expect(byTopic.explanation).toMatch(/^Bea withdrew consent to the email newsletter/);
+  });
+
   it('rejects malformed and unknown questions with a problem naming the field', async () => {
     const subject = { identifier: { type: 'email', value: 'x@example.com' } };
     const unknown = await check({ subject, channel: 'email', topic: 'nope' });

@@ -74,10 +74,16 @@ function scopeRank(q: Question, r: DecisionRecord): number {
   return 2;
 }
 
-/** Specificity level of a record for the question (lower is more specific), or -1 when it does not apply. */
-function level(q: Question, r: DecisionRecord): number {
+/** The topic asked about and its ancestors, nearest first. */
+const topicChain = (q: Question): readonly string[] =>
+  q.kind === 'contact' && q.topic ? [q.topic, ...(q.topicAncestors ?? [])] : [];
+
+/**
+ * Specificity level of a record for the question (lower is more specific), or -1 when it does
+ * not apply. `chain` is the question's `topicChain`.
+ */
+function level(q: Question, chain: readonly string[], r: DecisionRecord): number {
   if (q.kind === 'processing') return r.targetType === 'purpose' && r.targetKey === q.purpose ? 0 : -1;
-  const chain = q.topic ? [q.topic, ...(q.topicAncestors ?? [])] : [];
   if (r.targetType === 'topic') {
     const i = chain.indexOf(r.targetKey);
     if (i < 0) return -1;
@@ -105,8 +111,9 @@ const newerFirst = (a: DecisionRecord, b: DecisionRecord) =>
  * scope) counts once, with its latest record, so the answer does not depend on the input order.
  */
 export function candidatesFor(q: Question, records: readonly DecisionRecord[]): DecisionRecord[] {
+  const chain = topicChain(q);
   return latestPerSlot(records, (r) => {
-    const l = level(q, r);
+    const l = level(q, chain, r);
     const s = scopeRank(q, r);
     return l < 0 || s < 0 ? -1 : l * 3 + s;
   });

@@ -147,6 +147,21 @@ describe.each(testDatabases())('single checks that arrive together on %s', (kind
     expect(groups.sort()).toEqual([1, 1, 1, 1, 2]);
   });
 
+  it('does not group the same question asked by another kind of identifier', async () => {
+    const { svc, reads } = service();
+    const byCustomerId: CheckSpec = {
+      subject: { identifier: { type: 'customer_id', value: 'c-together-1' } },
+      channel: 'email',
+      topic: 'newsletter',
+    };
+    await Promise.all([
+      svc.check(s.workspaceId, newsletterOf('ana@together.example')),
+      svc.check(s.workspaceId, byCustomerId),
+    ]);
+    // a group each: people and suppressions each
+    expect(reads.length).toBe(4);
+  });
+
   it('gives the reads of a group a few shapes only, whatever its size', async () => {
     const { svc, reads } = service();
     for (let size = 1; size <= 16; size++) {

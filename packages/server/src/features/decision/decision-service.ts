@@ -64,18 +64,22 @@ const CHECKS_TOGETHER = 16;
 /** Groups of single checks being read at once; more wait and go together in the next group. */
 const CHECK_GROUPS_RUNNING = 4;
 
+const askedBy = (c: PreparedCheck) => ('id' in c.subject ? null : c.subject.identifier.type);
+
 /**
- * Checks with one key read with the same statements: who is asked (by id, or the identifier's
- * type) and what about. Only such checks are grouped, so a group's queries take few shapes.
+ * Whether two checks are read with the same statements: the same workspace, who is asked (by id,
+ * or the identifier's type) and what about. Only such checks are grouped, so a group's queries
+ * take few shapes.
  */
-function readKey(workspaceId: string, c: PreparedCheck): string {
-  const q = c.question;
-  const who = 'id' in c.subject ? 'id' : c.subject.identifier.type;
-  const what = q.kind === 'contact' ? `c ${q.channel} ${q.topic ?? ''}` : `p ${q.purpose} ${q.vendor ?? ''}`;
-  return `${workspaceId} ${who} ${what}`;
+function readTogether(a: WaitingCheck, b: WaitingCheck): boolean {
+  const p = a.check.question;
+  const q = b.check.question;
+  if (a.workspaceId !== b.workspaceId || askedBy(a.check) !== askedBy(b.check)) return false;
+  if (p.kind === 'contact') return q.kind === 'contact' && p.channel === q.channel && p.topic === q.topic;
+  return q.kind === 'processing' && p.purpose === q.purpose && p.vendor === q.vendor;
 }
 
-type WaitingCheck = { workspaceId: string; check: PreparedCheck; key: string };
+type WaitingCheck = { workspaceId: string; check: PreparedCheck };
 
 export interface DecisionServiceOptions {
   catalogTtlMs?: number;
@@ -258,7 +262,7 @@ export function createDecisionService(db: Executor, opts: DecisionServiceOptions
   /**
    * Single checks (`POST /v1/check`) that arrive in the same turn of the event loop, as they do
    * from many callers at once, are evaluated together like a batch when they ask the same kind of
-   * question (`readKey`): the same few reads answer them all. When PostgreSQL refuses a group's
+   * question (`readTogether`): the same few reads answer them all. When PostgreSQL refuses a group's
    * statement, each of its checks is evaluated again on its own, so one check cannot fail
    * another's answer; any other error (a lost connection) fails the group.
    */
@@ -277,7 +281,7 @@ export function createDecisionService(db: Executor, opts: DecisionServiceOptions
   }
   const checkTogether = createBatcher<WaitingCheck, CheckResult>({
     maxRunning: CHECK_GROUPS_RUNNING,
-    take: (queue) => queue.filter((w) => w.key === queue[0].key).slice(0, CHECKS_TOGETHER),
+    take: (queue) => queue.filter((w) => readTogether(w, queue[0])).slice(0, CHECKS_TOGETHER),
     // a group runs from setImmediate: its reads' snapshot must not last into the next turn
     run: (group) => evaluateGroup(group).finally(() => opts.endReads?.()),
   });
@@ -289,7 +293,7 @@ export function createDecisionService(db: Executor, opts: DecisionServiceOptions
     /** One check, validated: 422 for unknown keys or a malformed question. */
     async check(workspaceId: string, spec: CheckSpec): Promise<CheckResult> {
       const [check] = await prepare(workspaceId, [spec], () => '');
-      return checkTogether({ workspaceId, check, key: readKey(workspaceId, check) });
+      return checkTogether({ workspaceId, check });
     },
     async checkBatch(workspaceId: string, specs: CheckSpec[]): Promise<CheckResult[]> {
       const prepared = await prepare(workspaceId, specs, (i) => `/checks/${i}`);

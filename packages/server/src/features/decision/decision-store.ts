@@ -260,7 +260,7 @@ export function createDecisionStore(db: Executor, read?: Read) {
       const firstAsked = new Map<string, string>();
       for (const r of rows) {
         // askedType, askedValue, subject_id, the state columns, then attributes when asked for
-        const asked = identifierKey({ type: r[0] as string, value: r[1] as string });
+        const asked = `${r[0]}\u0000${r[1]}`; // identifierKey of the row's identifier
         const subjectId = r[2] as string;
         let s = found.get(asked);
         if (!s) {

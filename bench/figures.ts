@@ -222,14 +222,14 @@ export function buildFigures(ctx: BenchContext, m: Measurements): { rows: Figure
   if (rc.length) {
     const each = (xs: LoadResult[], f: (r: LoadResult) => string) => xs.map(f).join(' / ');
     notes.push(
-      `Baseline A and the check (WORKERS=${ctx.workers}) alternated in ${rc.length} rounds of ${fmt(rc[0].seconds)} s (A first in odd rounds, the check in even rounds; each round of the check asks about other people), both servers running, so that the ratio compares loads run seconds apart: A ${each(ra, (r) => fmt(r.rps))} req/s; check ${each(rc, (r) => fmt(r.rps))} req/s (p99 ${each(rc, (r) => `${r.p99}`)} ms); ratio per round ${rc.map((r, i) => fmt(r.rps / ra[i].rps, 2)).join(' / ')}. Each row pools its rounds: requests over seconds, and the median round's p99.`,
+      `Baseline A and the check (WORKERS=${ctx.workers}) alternated in ${rc.length} rounds of ${fmt(rc[0].seconds)} s (A first in odd rounds, the check in even rounds; each round of the check draws its people anew), both servers running, so that the ratio compares loads run seconds apart: A ${each(ra, (r) => fmt(r.rps))} req/s; check ${each(rc, (r) => fmt(r.rps))} req/s (p99 ${each(rc, (r) => `${r.p99}`)} ms); ratio per round ${rc.map((r, i) => fmt(r.rps / ra[i].rps, 2)).join(' / ')}. Each row pools its rounds: requests over seconds, and the median round's p99.`,
     );
   }
   const { small: is, large: il } = s.ingestRounds;
   if (il.length) {
     const records = (xs: LoadResult[]) => xs.map((r) => fmt(r.rps * DECISIONS_PER_REQUEST)).join(' / ');
     notes.push(
-      `Ingest on SQLite at ${short(s.ingestSmall.ledger)} and ${short(s.ingestLarge.ledger)} records: two single server processes, one per ledger, both running, whose loads alternated in ${il.length} rounds of ${fmt(il[0].seconds)} s (the small one first in odd rounds, the large one in even rounds), each asking about other people, so that the cost-per-record ratio compares loads run seconds apart: ${records(is)} and ${records(il)} records/s; ratio per round ${il.map((r, i) => fmt(r.rps / is[i].rps, 2)).join(' / ')}. Each row pools its rounds.`,
+      `Ingest on SQLite at ${short(s.ingestSmall.ledger)} and ${short(s.ingestLarge.ledger)} records: two single server processes, one per ledger, both running, whose loads alternated in ${il.length} rounds of ${fmt(il[0].seconds)} s (the small one first in odd rounds, the large one in even rounds), each round drawing its people anew, so that the cost-per-record ratio compares loads run seconds apart: ${records(is)} and ${records(il)} records/s; ratio per round ${il.map((r, i) => fmt(r.rps / is[i].rps, 2)).join(' / ')}. Each row pools its rounds.`,
     );
   }
   if (!s.check) notes.push('POST /v1/check did not exist on this server (404): not measured.');

@@ -210,7 +210,7 @@ export async function runSqlite(ctx: BenchContext, baselines: CheckBaselines): P
       ctx.log(
         `round ${r}/${ROUNDS}: check on SQLite with ${fmt(ledger)} records, WORKERS=${workers} (${half} s)...`,
       );
-      // each round asks about other people than the warm-up and the rounds before
+      // each round draws its people anew rather than replaying the warm-up's or the last round's
       rounds.check.push(await checkLoad(server, key, subjects, half, 7 + r));
     };
     for (let r = 1; r <= ROUNDS; r++) {

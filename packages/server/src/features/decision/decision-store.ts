@@ -26,7 +26,9 @@ export interface TargetFilter {
   vendors: Set<string>;
 }
 
-export const identifierKey = (i: { type: string; value: string }) => `${i.type}\u0000${i.value}`;
+/** The key of an identifier in maps of a check's people. */
+const keyOf = (type: string, value: string) => `${type}\u0000${value}`;
+export const identifierKey = (i: { type: string; value: string }) => keyOf(i.type, i.value);
 
 function pushTo<T>(map: Map<string, T[]>, key: string, value: T) {
   const list = map.get(key);
@@ -260,7 +262,7 @@ export function createDecisionStore(db: Executor, read?: Read) {
       const firstAsked = new Map<string, string>();
       for (const r of rows) {
         // askedType, askedValue, subject_id, the state columns, then attributes when asked for
-        const asked = `${r[0]}\u0000${r[1]}`; // identifierKey of the row's identifier
+        const asked = keyOf(r[0] as string, r[1] as string);
         const subjectId = r[2] as string;
         let s = found.get(asked);
         if (!s) {

@@ -7,7 +7,7 @@ import type { WriteLock } from './cluster-write-lock.ts';
 import { migrations } from './migrations/index.ts';
 import { prepareByText } from './pg-prepared.ts';
 import type { Database } from './schema.ts';
-import { isLostRace, isUniqueViolation } from './transaction.ts';
+import { isLostRace, isUniqueViolation, rowsOf } from './transaction.ts';
 import { startWalCheckpointer } from './wal-checkpointer.ts';
 import { createGroupCommit, type WriteUnit } from './write-queue.ts';
 
@@ -87,8 +87,7 @@ export function createDatabase(opts: DatabaseOptions): Db {
       kysely,
       dialect: 'postgres',
       write: (run) => retryOnConflict(() => kysely.transaction().execute(run)),
-      readRows: async (query: CompiledQuery) =>
-        (await kysely.executeQuery<object>(query)).rows.map(Object.values),
+      readRows: (query: CompiledQuery) => rowsOf(kysely, query),
       endReads: () => {},
       close: () => kysely.destroy(),
     };
@@ -135,7 +134,7 @@ export function createDatabase(opts: DatabaseOptions): Db {
     dialect: 'sqlite',
     write: createGroupCommit(kysely, opts.writeLock),
     readRows: async (query: CompiledQuery) => {
-      if (!reader || !snapshot) return (await kysely.executeQuery<object>(query)).rows.map(Object.values);
+      if (!reader || !snapshot) return rowsOf(kysely, query);
       snapshot.open();
       // only these reads use the reader's statements, so each stays in raw (array) mode
       return reader

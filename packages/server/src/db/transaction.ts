@@ -1,8 +1,13 @@
-import { type Kysely, PostgresAdapter, type Transaction } from 'kysely';
+import { type CompiledQuery, type Kysely, PostgresAdapter, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 
 /** Either the database or a transaction on it: services accept both. */
 export type Executor = Kysely<Database>;
+
+/** A read through Kysely with each row as the values of its select list, in order (`Db.readRows`). */
+export async function rowsOf(exec: Executor, query: CompiledQuery): Promise<unknown[][]> {
+  return (await exec.executeQuery<object>(query)).rows.map(Object.values);
+}
 
 /** Runs fn in a transaction, joining the caller's one when there is one already. */
 export function inTransaction<T>(exec: Executor, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {

@@ -9,7 +9,7 @@ import type {
 import type { Compilable, CompiledQuery, ExpressionBuilder } from 'kysely';
 import { compileTemplate, type Slot } from '../../db/query-templates.ts';
 import type { Database } from '../../db/schema.ts';
-import type { Executor } from '../../db/transaction.ts';
+import { type Executor, rowsOf } from '../../db/transaction.ts';
 
 /** A subject found for a check: its survivor id, attributes (JSON text) and, when read, its identifiers. */
 export interface FoundSubject {
@@ -174,10 +174,7 @@ export type Read = (query: CompiledQuery) => Promise<Row[]>;
  * with their subjects' consent state, subjects by id, suppressions. Every query is scoped to one workspace.
  */
 export function createDecisionStore(db: Executor, read?: Read) {
-  const run = createTemplates(
-    db,
-    read ?? (async (q: CompiledQuery) => (await db.executeQuery<object>(q)).rows.map(Object.values)),
-  );
+  const run = createTemplates(db, read ?? ((q: CompiledQuery) => rowsOf(db, q)));
 
   async function stateOf(
     workspaceId: string,

@@ -140,3 +140,94 @@ describe.each(testDatabases())('migration 20261126T1030-chosen-key-prefix on %s'
     ]);
   });
 });
+
+describe('migration 20261127T0800-subjects-clustered on SQLite', () => {
+  let db: Db | null = null;
+  afterEach(async () => {
+    await db?.close();
+    db = null;
+  });
+
+  it('keeps subjects and identifiers, keys them by their lookups, and still enforces the constraints', async () => {
+    db = (await freshDatabase('sqlite')).db;
+    const migrator = new Migrator({ db: db.kysely, provider: { getMigrations: async () => migrations } });
+    expect((await migrator.migrateTo('20261126T1030-chosen-key-prefix')).error).toBeUndefined();
+    const at = '2026-11-01T10:00:00.000Z';
+    await db.kysely
+      .insertInto('workspaces')
+      .values({ id: 'ws-1', key: 'ws-1', name: 'W', settings: '{}', created_at: at })
+      .execute();
+    const subject = (id: string, mergedInto: string | null) => ({
+      id,
+      workspace_id: 'ws-1',
+      attributes: `{"name":"${id}"}`,
+      merged_into: mergedInto,
+      ledger_seq: 2,
+      ledger_head: 'f'.repeat(64),
+      created_at: at,
+      updated_at: at,
+    });
+    const subjects = [subject('s-1', null), subject('s-2', 's-1')];
+    const identifiers = [
+      {
+        id: 'i-1',
+        workspace_id: 'ws-1',
+        subject_id: 's-1',
+        type: 'email',
+        value: 'ana@example.com',
+        created_at: at,
+      },
+      {
+        id: 'i-2',
+        workspace_id: 'ws-1',
+        subject_id: 's-1',
+        type: 'phone',
+        value: '+33612345678',
+        created_at: at,
+      },
+    ];
+    await db.kysely.insertInto('subjects').values(subjects).execute();
+    await db.kysely.insertInto('subject_identifiers').values(identifiers).execute();
+
+    expect((await migrate(db)).applied).toContain('20261127T0800-subjects-clustered');
+
+    expect(await db.kysely.selectFrom('subjects').selectAll().orderBy('id').execute()).toEqual(subjects);
+    expect(await db.kysely.selectFrom('subject_identifiers').selectAll().orderBy('id').execute()).toEqual(
+      identifiers,
+    );
+    const ddl = await sql<{ name: string; sql: string | null }>`
+      select name, sql from sqlite_schema where tbl_name in ('subjects', 'subject_identifiers')`.execute(
+      db.kysely,
+    );
+    const of = (name: string) => ddl.rows.find((r) => r.name === name)?.sql ?? '';
+    expect(of('subjects')).toMatch(/WITHOUT ROWID\s*$/);
+    expect(of('subject_identifiers')).toMatch(/WITHOUT ROWID\s*$/);
+    expect(ddl.rows.map((r) => r.name)).toEqual(
+      expect.arrayContaining(['subjects_workspace', 'subjects_merged', 'subject_identifiers_subject']),
+    );
+    // an identifier is held once per workspace, its id is unique, and it must name an existing subject
+    const again = { ...identifiers[0], id: 'i-3', subject_id: 's-2' };
+    await expect(db.kysely.insertInto('subject_identifiers').values(again).execute()).rejects.toThrow(
+      /UNIQUE|PRIMARY/,
+    );
+    const sameId = { ...identifiers[0], value: 'other@example.com' };
+    await expect(db.kysely.insertInto('subject_identifiers').values(sameId).execute()).rejects.toThrow(
+      /UNIQUE/,
+    );
+    const orphan = { ...identifiers[0], id: 'i-4', value: 'bo@example.com', subject_id: 'nobody' };
+    await expect(db.kysely.insertInto('subject_identifiers').values(orphan).execute()).rejects.toThrow(
+      /FOREIGN KEY/,
+    );
+    // the plan of a check's lookup: one search of each table by its key
+    const plan = await db.kysely.executeQuery<{ detail: string }>(
+      CompiledQuery.raw(
+        `explain query plan select s.attributes from subject_identifiers i join subjects s on s.id = i.subject_id
+         where i.workspace_id = ? and i.type = ? and i.value = ?`,
+        ['ws-1', 'email', 'ana@example.com'],
+      ),
+    );
+    const steps = plan.rows.map((r) => r.detail).join('\n');
+    expect(steps).toMatch(/SEARCH i USING PRIMARY KEY \(workspace_id=\? AND type=\? AND value=\?\)/);
+    expect(steps).toMatch(/SEARCH s USING PRIMARY KEY \(id=\?\)/);
+  });
+});

@@ -11,7 +11,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string') {
     if ('severity' in err && postgresStates.has(code)) return true;
-    if ('syscall' in err && networkCodes.has(code)) return true;
+    // a socket error names its syscall; a TLS handshake the peer broke off names the host instead
+    if (('syscall' in err || 'host' in err) && networkCodes.has(code)) return true;
     if (code.startsWith('SQLITE_BUSY')) return true;
   }
   return pgMessages.test(err.message);

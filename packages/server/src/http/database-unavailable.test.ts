@@ -167,4 +167,27 @@ describe('what counts as the database out of reach', () => {
     const tooLong = Object.assign(new Error('value too long'), { code: '22001', severity: 'ERROR' });
     expect(isDatabaseUnavailable(tooLong)).toBe(false);
   });
+
+  it('a TLS handshake the database side breaks off does too', async () => {
+    // answers PostgreSQL's SSLRequest with yes, then closes before the handshake is done
+    const peer = createServer((socket) => socket.once('data', () => socket.end('S', () => socket.destroy())));
+    await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
+    const { port } = peer.address() as AddressInfo;
+    const db = createDatabase({
+      databaseUrl: `postgres://x@127.0.0.1:${port}/none?sslmode=verify-full`,
+      poolSize: 1,
+    });
+    const err = await db.kysely
+      .selectNoFrom(sql`1`.as('one'))
+      .execute()
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    await db.close();
+    await new Promise((resolve) => peer.close(resolve));
+    expect(err).toMatchObject({ code: 'ECONNRESET', message: expect.stringMatching(/TLS/) });
+    expect(err).not.toHaveProperty('syscall');
+    expect(isDatabaseUnavailable(err)).toBe(true);
+  });
 });

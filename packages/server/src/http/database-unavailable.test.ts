@@ -133,17 +133,22 @@ describe.skipIf(!testDatabases().includes('postgres'))('the database out of reac
   });
 });
 
+/** The error of a first query through a fresh pool to `url` (null if it answers). */
+async function firstQueryError(url: string): Promise<unknown> {
+  const db = createDatabase({ databaseUrl: url, poolSize: 1 });
+  try {
+    await db.kysely.selectNoFrom(sql`1`.as('one')).execute();
+    return null;
+  } catch (err) {
+    return err;
+  } finally {
+    await db.close();
+  }
+}
+
 describe('what counts as the database out of reach', () => {
   it('a refused connection and node-postgres dropping one do; a bug or a bad value does not', async () => {
-    const nowhere = createDatabase({ databaseUrl: 'postgres://x@127.0.0.1:1/none', poolSize: 1 });
-    const refused = await nowhere.kysely
-      .selectNoFrom(sql`1`.as('one'))
-      .execute()
-      .then(
-        () => null,
-        (e: unknown) => e,
-      );
-    await nowhere.close();
+    const refused = await firstQueryError('postgres://x@127.0.0.1:1/none');
     expect(refused).toMatchObject({ code: 'ECONNREFUSED' });
     expect(isDatabaseUnavailable(refused)).toBe(true);
     // a host name's addresses all refused, as Node reports them
@@ -173,18 +178,7 @@ describe('what counts as the database out of reach', () => {
     const peer = createServer((socket) => socket.once('data', () => socket.end('S', () => socket.destroy())));
     await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
     const { port } = peer.address() as AddressInfo;
-    const db = createDatabase({
-      databaseUrl: `postgres://x@127.0.0.1:${port}/none?sslmode=verify-full`,
-      poolSize: 1,
-    });
-    const err = await db.kysely
-      .selectNoFrom(sql`1`.as('one'))
-      .execute()
-      .then(
-        () => null,
-        (e: unknown) => e,
-      );
-    await db.close();
+    const err = await firstQueryError(`postgres://x@127.0.0.1:${port}/none?sslmode=verify-full`);
     await new Promise((resolve) => peer.close(resolve));
     expect(err).toMatchObject({ code: 'ECONNRESET', message: expect.stringMatching(/TLS/) });
     expect(err).not.toHaveProperty('syscall');

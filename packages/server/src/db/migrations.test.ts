@@ -6,6 +6,21 @@ import type { Db } from './database.ts';
 import { migrate } from './database.ts';
 import { migrations } from './migrations/index.ts';
 
+/** A fresh database of `kind` with the migrations up to and including `name` applied, and no later one. */
+async function migratedTo(kind: Parameters<typeof freshDatabase>[0], name: string): Promise<Db> {
+  const { db } = await freshDatabase(kind);
+  const migrator = new Migrator({ db: db.kysely, provider: { getMigrations: async () => migrations } });
+  expect((await migrator.migrateTo(name)).error).toBeUndefined();
+  return db;
+}
+
+/** The workspace the rows of these tests belong to. */
+const addWorkspace = (db: Db) =>
+  db.kysely
+    .insertInto('workspaces')
+    .values({ id: 'ws-1', key: 'ws-1', name: 'W', settings: '{}', created_at: '2026-11-01T10:00:00.000Z' })
+    .execute();
+
 const stateRow = (subject: string, key: string, state: string) => ({
   workspace_id: 'ws-1',
   subject_id: subject,
@@ -29,10 +44,7 @@ describe('migration 20261125T2130-consent-state-clustered on SQLite', () => {
   });
 
   it('keeps every consent_state row and makes the table WITHOUT ROWID', async () => {
-    db = (await freshDatabase('sqlite')).db;
-    const migrator = new Migrator({ db: db.kysely, provider: { getMigrations: async () => migrations } });
-    const before = await migrator.migrateTo('20261125T1800-collect');
-    expect(before.error).toBeUndefined();
+    db = await migratedTo('sqlite', '20261125T1800-collect');
     const rows = ['s-1', 's-2', 's-3'].flatMap((s, i) => [
       stateRow(s, 'newsletter', i % 2 ? 'granted' : 'withdrawn'),
       stateRow(s, 'offers', 'granted'),
@@ -108,9 +120,7 @@ describe.each(testDatabases())('migration 20261126T1030-chosen-key-prefix on %s'
   });
 
   it('lists a chosen secret by a fingerprint of its hash and leaves generated prefixes alone', async () => {
-    db = (await freshDatabase(kind)).db;
-    const migrator = new Migrator({ db: db.kysely, provider: { getMigrations: async () => migrations } });
-    expect((await migrator.migrateTo('20261126T0500-history-from-chain')).error).toBeUndefined();
+    db = await migratedTo(kind, '20261126T0500-history-from-chain');
     const key = (id: string, prefix: string, hash: string) => ({
       id,
       workspace_id: 'ws-1',
@@ -121,10 +131,7 @@ describe.each(testDatabases())('migration 20261126T1030-chosen-key-prefix on %s'
       created_at: '2026-11-01T10:00:00.000Z',
       revoked_at: null,
     });
-    await db.kysely
-      .insertInto('workspaces')
-      .values({ id: 'ws-1', key: 'ws-1', name: 'W', settings: '{}', created_at: '2026-11-01T10:00:00.000Z' })
-      .execute();
+    await addWorkspace(db);
     await db.kysely
       .insertInto('api_keys')
       .values([
@@ -149,14 +156,9 @@ describe('migration 20261127T0800-subjects-clustered on SQLite', () => {
   });
 
   it('keeps subjects and identifiers, keys them by their lookups, and still enforces the constraints', async () => {
-    db = (await freshDatabase('sqlite')).db;
-    const migrator = new Migrator({ db: db.kysely, provider: { getMigrations: async () => migrations } });
-    expect((await migrator.migrateTo('20261126T1030-chosen-key-prefix')).error).toBeUndefined();
+    db = await migratedTo('sqlite', '20261126T1030-chosen-key-prefix');
+    await addWorkspace(db);
     const at = '2026-11-01T10:00:00.000Z';
-    await db.kysely
-      .insertInto('workspaces')
-      .values({ id: 'ws-1', key: 'ws-1', name: 'W', settings: '{}', created_at: at })
-      .execute();
     const subject = (id: string, mergedInto: string | null) => ({
       id,
       workspace_id: 'ws-1',

@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { rawConnection } from '../../test/support/raw-http.ts';
+import { chunkedBody, rawConnection, writeBeforeReading } from '../../test/support/raw-http.ts';
 import { drainWithin } from './body-drain.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const limit = { bytes: 10_000, ms: 500 };
+const limit = { bytes: 10_000, ms: 500, lingerMs: 1000 };
 
 /** A server that answers 429 before reading any body, draining the rest within `limit`. */
 async function refusingServer(): Promise<{ server: Server; port: number }> {
@@ -65,6 +65,46 @@ describe('drainWithin', () => {
     clearInterval(trickle);
     expect(Date.now() - started).toBeGreaterThanOrEqual(limit.ms - 50);
     expect(Date.now() - started).toBeLessThan(limit.ms + 1000);
+  });
+
+  it('lingers when it closes: a client that writes a body far past the limit before reading gets its answer', async () => {
+    const s = await refusingServer();
+    server = s.server;
+    // 16 MiB: more than the two sides' socket buffers hold, so the server must read it for the write to end
+    const big = 16 * 1024 * 1024;
+    for (const head of [
+      'POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n',
+      `POST / HTTP/1.1\r\nhost: x\r\ncontent-length: ${big}\r\n\r\n`,
+    ]) {
+      const c = rawConnection(s.port);
+      const body = head.includes('chunked') ? chunkedBody(big) : 'x'.repeat(big);
+      expect(await writeBeforeReading(c.socket, head + body)).toBeNull();
+      c.socket.resume();
+      expect(await c.ended).toMatch(/^HTTP\/1\.1 429/);
+    }
+  });
+
+  it('cuts a lingering connection whose client goes on sending past the linger', async () => {
+    const s = await refusingServer();
+    server = s.server;
+    // a client that keeps its side open when the server ends its own, and keeps sending
+    const socket = connect({ host: '127.0.0.1', port: s.port, allowHalfOpen: true });
+    socket.on('error', () => {});
+    let text = '';
+    socket.on('data', (d) => {
+      text += d;
+    });
+    const closed = new Promise<void>((r) => socket.on('close', () => r()));
+    const ended = new Promise<number>((r) => socket.on('end', () => r(Date.now())));
+    socket.write('POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n');
+    const chunk = `${(1000).toString(16)}\r\n${'x'.repeat(1000)}\r\n`;
+    const send = setInterval(() => socket.write(chunk), 20);
+    const endedAt = await ended;
+    await closed;
+    clearInterval(send);
+    expect(text).toContain('HTTP/1.1 429');
+    expect(Date.now() - endedAt).toBeGreaterThanOrEqual(limit.lingerMs - 50);
+    expect(Date.now() - endedAt).toBeLessThan(limit.lingerMs + 1000);
   });
 
   it('keeps nothing of a body whose declared length is past the limit: the answer closes the connection', async () => {

@@ -1,21 +1,49 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-/** How much of a refused body the server reads and throws away to keep its connection; past it, the connection closes. */
-export const DRAIN_LIMIT = { bytes: 4 * 1024 * 1024, ms: 30_000 };
+/**
+ * How much of a refused body the server reads and throws away to keep its connection; past it, the
+ * connection closes, lingering (`lingerMs`) so that a client still sending can read its answer.
+ */
+export const DRAIN_LIMIT = { bytes: 4 * 1024 * 1024, ms: 30_000, lingerMs: 10_000 };
+
+const lingering = new WeakSet<Socket>();
+
+/**
+ * Closes a connection whose client may still be sending, as a lingering close: the answer is
+ * flushed and the server's side ended, and what the client goes on sending is read and thrown
+ * away until it closes its side or `ms` pass. Closing at once with unread input would reset the
+ * connection, and a client that writes its whole body before reading (most do) would see
+ * ECONNRESET or EPIPE instead of its answer.
+ */
+export function lingeringClose(socket: Socket, ms = DRAIN_LIMIT.lingerMs): void {
+  if (socket.destroyed || lingering.has(socket)) return;
+  lingering.add(socket);
+  const timer = setTimeout(() => socket.destroy(), ms);
+  socket.once('close', () => clearTimeout(timer));
+  socket.end();
+}
+
+/** When Node closes this connection after its answer (`connection: close`), it lingers. */
+function lingerAtClose(socket: Socket, ms?: number): void {
+  socket.destroySoon = () => lingeringClose(socket, ms);
+}
 
 /**
  * The rest of a body answered before it was read (an error such as a 429, a 404): read and thrown away,
  * so the client reads its answer and the keep-alive connection serves its next request, as Node would do
- * alone, but only up to `limit`. A client that sends more, or sends for longer, has its connection closed.
- * Returns false when the body's declared length is already past the limit: the answer should then say
- * `connection: close`.
+ * alone, but only up to `limit`. A client that sends more, or sends for longer, has its connection closed
+ * (lingering), as is one Node closes after the answer. Returns false when the body's declared length is
+ * already past the limit: the answer should then say `connection: close`.
  */
 export function drainWithin(req: IncomingMessage, limit = DRAIN_LIMIT): boolean {
-  if (Number(req.headers['content-length']) > limit.bytes) return false;
   const socket = req.socket;
+  // Node may close it after the answer whatever the answer says (it does after a 413): it lingers then too
+  lingerAtClose(socket, limit.lingerMs);
+  if (Number(req.headers['content-length']) > limit.bytes) return false;
   let left = limit.bytes;
-  const cut = () => socket.destroy();
+  const cut = () => lingeringClose(socket, limit.lingerMs);
   const timer = setTimeout(cut, limit.ms);
   const done = () => {
     clearTimeout(timer);

@@ -1,6 +1,6 @@
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawConnection, until } from '../../test/support/raw-http.ts';
+import { chunkedBody, rawConnection, until, writeBeforeReading } from '../../test/support/raw-http.ts';
 import { testDatabases } from '../../test/support/test-database.ts';
 import { OWNER_KEY, startTestServer, type TestServer } from '../../test/support/test-server.ts';
 
@@ -41,6 +41,23 @@ describe.each(testDatabases())('answers given before the body was read, on %s', 
     process.off('warning', warned);
     expect(warnings.filter((w) => w.includes('MaxListeners'))).toEqual([]);
   });
+
+  it('reach a client that writes a long body whole before reading: its connection lingers as it closes', async () => {
+    // 16 MiB, past the drain limit and more than the socket buffers hold, of unknown length
+    const body = chunkedBody(16 * 1024 * 1024, ' ');
+    const head = (key: string) =>
+      `POST /v1/topics HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${key}\r\n` +
+      'content-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n';
+    for (const [key, status] of [
+      ['assent_sk_not-a-key', 401],
+      [OWNER_KEY, 413],
+    ] as const) {
+      const c = rawConnection(port);
+      expect(await writeBeforeReading(c.socket, head(key) + body)).toBeNull();
+      c.socket.resume();
+      expect(await c.ended).toMatch(new RegExp(`^HTTP/1\\.1 ${status}`));
+    }
+  }, 20_000);
 
   it('close the connection of a JSON body past the body limit', async () => {
     const big = rawConnection(port);

@@ -51,3 +51,15 @@ export function responseHead(raw: string) {
   );
   return { status: Number(status.split(' ')[1]), headers };
 }
+
+/** Writes `data` whole before reading anything, as most clients do; resolves with the write's error, if any. */
+export function writeBeforeReading(socket: Socket, data: string): Promise<Error | null> {
+  socket.pause();
+  return new Promise((resolve) => socket.write(data, (err) => resolve(err ?? null)));
+}
+
+/** A chunked body of at least `bytes` (of `fill`), in 64 KiB chunks, and its end. */
+export function chunkedBody(bytes: number, fill = 'x'): string {
+  const chunk = fill.repeat(64 * 1024);
+  return `${`${chunk.length.toString(16)}\r\n${chunk}\r\n`.repeat(Math.ceil(bytes / chunk.length))}0\r\n\r\n`;
+}

@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { settleUnreadBody } from './body-drain.ts';
+import { cutLingering, lingerAwareServer } from './lingering-close.ts';
 import { causeOf, problemFromError, sendProblem, toProblem } from './problem.ts';
 import { createValidatorCompiler } from './validators.ts';
 
@@ -41,6 +42,7 @@ export async function createHttpApp(opts: HttpOptions) {
     return503OnClosing: true,
     trustProxy: (opts.trustProxy ?? false) as FastifyServerOptions['trustProxy'],
     forceCloseConnections: 'idle',
+    serverFactory: lingerAwareServer,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());
@@ -49,6 +51,7 @@ export async function createHttpApp(opts: HttpOptions) {
   app.addHook('preClose', async () => {
     closing = true;
     app.server.closeIdleConnections();
+    cutLingering(app.server);
   });
   // callback hooks: on the hot path an async hook costs a promise and a turn per request
   app.addHook('onSend', (req, reply, payload, done) => {

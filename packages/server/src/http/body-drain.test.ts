@@ -103,7 +103,8 @@ describe('drainWithin', () => {
     await closed;
     clearInterval(send);
     expect(text).toContain('HTTP/1.1 429');
-    expect(Date.now() - endedAt).toBeGreaterThanOrEqual(limit.lingerMs - 50);
+    // a loose bound: a connection cut at once (no linger) closes within a few milliseconds
+    expect(Date.now() - endedAt).toBeGreaterThanOrEqual(limit.lingerMs / 2);
     expect(Date.now() - endedAt).toBeLessThan(limit.lingerMs + 1000);
   });
 

@@ -1,34 +1,12 @@
 import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LINGER_MS, lingeringClose } from './lingering-close.ts';
 
 /**
  * How much of a refused body the server reads and throws away to keep its connection; past it, the
  * connection closes, lingering (`lingerMs`) so that a client still sending can read its answer.
  */
-export const DRAIN_LIMIT = { bytes: 4 * 1024 * 1024, ms: 30_000, lingerMs: 10_000 };
-
-const lingering = new WeakSet<Socket>();
-
-/**
- * Closes a connection whose client may still be sending, as a lingering close: the answer is
- * flushed and the server's side ended, and what the client goes on sending is read and thrown
- * away until it closes its side or `ms` pass. Closing at once with unread input would reset the
- * connection, and a client that writes its whole body before reading (most do) would see
- * ECONNRESET or EPIPE instead of its answer.
- */
-export function lingeringClose(socket: Socket, ms = DRAIN_LIMIT.lingerMs): void {
-  if (socket.destroyed || lingering.has(socket)) return;
-  lingering.add(socket);
-  const timer = setTimeout(() => socket.destroy(), ms);
-  socket.once('close', () => clearTimeout(timer));
-  socket.end();
-}
-
-/** When Node closes this connection after its answer (`connection: close`), it lingers. */
-function lingerAtClose(socket: Socket, ms?: number): void {
-  socket.destroySoon = () => lingeringClose(socket, ms);
-}
+export const DRAIN_LIMIT = { bytes: 4 * 1024 * 1024, ms: 30_000, lingerMs: LINGER_MS };
 
 /**
  * The rest of a body answered before it was read (an error such as a 429, a 404): read and thrown away,
@@ -39,8 +17,9 @@ function lingerAtClose(socket: Socket, ms?: number): void {
  */
 export function drainWithin(req: IncomingMessage, limit = DRAIN_LIMIT): boolean {
   const socket = req.socket;
-  // Node may close it after the answer whatever the answer says (it does after a 413): it lingers then too
-  lingerAtClose(socket, limit.lingerMs);
+  // while the body is unread, Node closing the connection after the answer (as it does after a
+  // 413, whatever the answer says) lingers too
+  socket.destroySoon = () => lingeringClose(socket, limit.lingerMs);
   if (Number(req.headers['content-length']) > limit.bytes) return false;
   let left = limit.bytes;
   const cut = () => lingeringClose(socket, limit.lingerMs);
@@ -53,7 +32,11 @@ export function drainWithin(req: IncomingMessage, limit = DRAIN_LIMIT): boolean 
     left -= chunk.length;
     if (left < 0) cut();
   });
-  req.once('end', done);
+  req.once('end', () => {
+    done();
+    // all read: the connection closes as any other from now on
+    Reflect.deleteProperty(socket, 'destroySoon');
+  });
   socket.once('close', done);
   return true;
 }

@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { settleUnreadBody } from './body-drain.ts';
-import { cutLingering, lingerAwareServer } from './lingering-close.ts';
+import { arrivedLingering, cutLingering, lingerSet } from './lingering-close.ts';
 import { causeOf, problemFromError, sendProblem, toProblem } from './problem.ts';
 import { createValidatorCompiler } from './validators.ts';
 
@@ -42,16 +42,20 @@ export async function createHttpApp(opts: HttpOptions) {
     return503OnClosing: true,
     trustProxy: (opts.trustProxy ?? false) as FastifyServerOptions['trustProxy'],
     forceCloseConnections: 'idle',
-    serverFactory: lingerAwareServer,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());
   // while draining, answers close their keep-alive connection so the server can finish closing
   let closing = false;
+  const lingering = lingerSet();
   app.addHook('preClose', async () => {
     closing = true;
     app.server.closeIdleConnections();
-    cutLingering(app.server);
+    cutLingering(lingering);
+  });
+  // the first hook: a request on a connection closing as it lingers is held, never run or answered
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (!arrivedLingering(req.raw)) done();
   });
   // callback hooks: on the hot path an async hook costs a promise and a turn per request
   app.addHook('onSend', (req, reply, payload, done) => {
@@ -72,11 +76,11 @@ export async function createHttpApp(opts: HttpOptions) {
     if ((problem.status === 429 || problem.status === 503) && !reply.hasHeader('retry-after')) {
       reply.header('retry-after', '1');
     }
-    settleUnreadBody(req, reply);
+    settleUnreadBody(req, reply, lingering);
     return sendProblem(req, reply, problem);
   });
   app.setNotFoundHandler((req, reply) => {
-    settleUnreadBody(req, reply);
+    settleUnreadBody(req, reply, lingering);
     return sendProblem(req, reply, toProblem('not_found', `No route ${req.method} ${req.url.split('?')[0]}`));
   });
 

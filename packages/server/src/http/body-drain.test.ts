@@ -1,20 +1,22 @@
 import { createServer, type Server } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { chunkedBody, rawConnection, writeBeforeReading } from '../../test/support/raw-http.ts';
+import { chunkedBody, rawConnection, until, writeBeforeReading } from '../../test/support/raw-http.ts';
 import { drainWithin } from './body-drain.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const limit = { bytes: 10_000, ms: 500, lingerMs: 1000 };
 
 /** A server that answers 429 before reading any body, draining the rest within `limit`. */
-async function refusingServer(): Promise<{ server: Server; port: number }> {
+async function refusingServer(): Promise<{ server: Server; port: number; last: { socket?: Socket } }> {
+  const last: { socket?: Socket } = {};
   const server = createServer((req, res) => {
+    last.socket = req.socket;
     const keep = drainWithin(req, limit);
     res.writeHead(429, keep ? {} : { connection: 'close' }).end('busy');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, port: (server.address() as AddressInfo).port };
+  return { server, port: (server.address() as AddressInfo).port, last };
 }
 
 /** A chunked upload on a raw connection. */
@@ -40,6 +42,19 @@ describe('drainWithin', () => {
     u.socket.write('0\r\n\r\nGET / HTTP/1.1\r\nhost: x\r\n\r\n');
     while ((u.text().match(/HTTP\/1\.1 429/g) ?? []).length < 2) await sleep(10);
     expect(u.socket.destroyed).toBe(false);
+    u.socket.destroy();
+  });
+
+  it('lingers on a close only while the body is unread, and gives the connection its usual close back after', async () => {
+    const s = await refusingServer();
+    server = s.server;
+    const u = upload(s.port);
+    u.send('x'.repeat(100));
+    await until(() => u.text().includes('HTTP/1.1 429'));
+    const own = (name: string) => Object.hasOwn(s.last.socket as Socket, name);
+    expect(own('destroySoon')).toBe(true);
+    u.socket.write('0\r\n\r\n');
+    await until(() => !own('destroySoon'));
     u.socket.destroy();
   });
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { LINGER_MS, lingeringClose } from './lingering-close.ts';
+import { LINGER_MS, type LingerSet, lingeringClose } from './lingering-close.ts';
 
 /**
  * How much of a refused body the server reads and throws away to keep its connection; past it, the
@@ -15,14 +15,14 @@ export const DRAIN_LIMIT = { bytes: 4 * 1024 * 1024, ms: 30_000, lingerMs: LINGE
  * (lingering), as is one Node closes after the answer. Returns false when the body's declared length is
  * already past the limit: the answer should then say `connection: close`.
  */
-export function drainWithin(req: IncomingMessage, limit = DRAIN_LIMIT): boolean {
+export function drainWithin(req: IncomingMessage, limit = DRAIN_LIMIT, set?: LingerSet): boolean {
   const socket = req.socket;
   // while the body is unread, Node closing the connection after the answer (as it does after a
   // 413, whatever the answer says) lingers too
-  socket.destroySoon = () => lingeringClose(socket, limit.lingerMs);
+  socket.destroySoon = () => lingeringClose(socket, limit.lingerMs, set);
   if (Number(req.headers['content-length']) > limit.bytes) return false;
   let left = limit.bytes;
-  const cut = () => lingeringClose(socket, limit.lingerMs);
+  const cut = () => lingeringClose(socket, limit.lingerMs, set);
   const timer = setTimeout(cut, limit.ms);
   const done = () => {
     clearTimeout(timer);
@@ -46,10 +46,11 @@ export function drainWithin(req: IncomingMessage, limit = DRAIN_LIMIT): boolean 
  * large, cut) cannot be drained, and its connection closes; one nobody read is drained within limits.
  * light-my-request sets no `complete`, and a request with no body has nothing to drain.
  */
-export function settleUnreadBody(req: FastifyRequest, reply: FastifyReply): void {
+export function settleUnreadBody(req: FastifyRequest, reply: FastifyReply, set?: LingerSet): void {
   const raw = req.raw;
   if (raw.complete !== false) return;
   const body = raw.headers['transfer-encoding'] !== undefined || Number(raw.headers['content-length']) > 0;
   if (!body) return;
-  if (raw.readableFlowing === false || !drainWithin(raw)) reply.header('connection', 'close');
+  if (raw.readableFlowing === false || !drainWithin(raw, DRAIN_LIMIT, set))
+    reply.header('connection', 'close');
 }

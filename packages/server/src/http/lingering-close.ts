@@ -1,68 +1,59 @@
-import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 
 /** How long a closing connection goes on reading what its client still sends, at most. */
 export const LINGER_MS = 10_000;
 
-/** Connections closing as they linger: a request that arrives on one is never run. */
+/** Connections closing as they linger. */
 const lingering = new WeakSet<Socket>();
-/** The lingering connections of each server made by `lingerAwareServer`... */
-const lingeringOf = new WeakMap<Server, Set<Socket>>();
-/** ...found from each of its connections. */
-const siblingsOf = new WeakMap<Socket, Set<Socket>>();
+
+/** One server's lingering connections, so that its shutdown can cut them (`cutLingering`). */
+export interface LingerSet {
+  sockets: Set<Socket>;
+  /** Shutting down: a connection that would linger from now on is cut at once. */
+  closing: boolean;
+}
+
+export const lingerSet = (): LingerSet => ({ sockets: new Set(), closing: false });
 
 /**
  * Closes a connection whose client may still be sending, as a lingering close: the answer is
  * flushed and the server's side ended, and what the client goes on sending is read and thrown
  * away until it closes its side or `ms` pass. Closing at once with unread input would reset the
  * connection, and a client that writes its whole body before reading (most do) would see
- * ECONNRESET or EPIPE instead of its answer.
+ * ECONNRESET or EPIPE instead of its answer. Kept in `set` while it lingers; cut at once when
+ * `set`'s server is shutting down.
  */
-export function lingeringClose(socket: Socket, ms = LINGER_MS): void {
+export function lingeringClose(socket: Socket, ms = LINGER_MS, set?: LingerSet): void {
   if (socket.destroyed || lingering.has(socket)) return;
+  if (set?.closing) {
+    socket.destroy();
+    return;
+  }
   lingering.add(socket);
-  const siblings = siblingsOf.get(socket);
-  siblings?.add(socket);
+  set?.sockets.add(socket);
   const timer = setTimeout(() => socket.destroy(), ms);
   socket.once('close', () => {
     clearTimeout(timer);
-    siblings?.delete(socket);
+    set?.sockets.delete(socket);
   });
   socket.end();
 }
 
-/** What `lingerAwareServer` takes of Fastify's options: the settings Fastify gives its own server. */
-export interface ServerSettings {
-  http?: ServerOptions | null;
-  keepAliveTimeout?: number;
-  requestTimeout?: number;
-  connectionTimeout?: number;
+/** For a server shutting down: cuts the connections that linger, and any that would from now on. */
+export function cutLingering(set: LingerSet): void {
+  set.closing = true;
+  for (const socket of set.sockets) socket.destroy();
 }
 
 /**
- * An HTTP server as Fastify makes one (for its `serverFactory`), that never runs a request arriving
- * on a lingering connection: its client was told the connection closes, or is still sending what
- * was refused, and no answer can go out on it (RFC 9112 §9.6). Such a request is read and thrown
- * away. `cutLingering` ends its lingering connections when it closes.
+ * True for a request that arrived on a lingering connection: it must not run. Its client was told
+ * the connection closes, or sent it after a body that was refused, and no answer can go out on
+ * the connection (RFC 9112 §9.6). The body the linger waited for has ended, and the client has
+ * moved on from its answer: the connection is cut, so Node parses no more requests from it.
  */
-export function lingerAwareServer(handler: RequestListener, o: ServerSettings = {}): Server {
-  const mine = new Set<Socket>();
-  const server = createServer(o.http ?? {}, (req, res) => {
-    if (lingering.has(req.socket)) {
-      req.resume();
-      return;
-    }
-    handler(req, res);
-  });
-  lingeringOf.set(server, mine);
-  server.on('connection', (socket: Socket) => siblingsOf.set(socket, mine));
-  if (o.keepAliveTimeout !== undefined) server.keepAliveTimeout = o.keepAliveTimeout;
-  if (o.requestTimeout !== undefined) server.requestTimeout = o.requestTimeout;
-  if (o.connectionTimeout !== undefined) server.setTimeout(o.connectionTimeout);
-  return server;
-}
-
-/** Cuts the connections of this server that linger, so that closing it need not wait for them. */
-export function cutLingering(server: Server): void {
-  for (const socket of lingeringOf.get(server) ?? []) socket.destroy();
+export function arrivedLingering(req: IncomingMessage): boolean {
+  if (!lingering.has(req.socket)) return false;
+  req.socket.destroy();
+  return true;
 }

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkedBody, rawConnection, until, writeBeforeReading } from '../../test/support/raw-http.ts';
@@ -61,52 +62,60 @@ describe.each(testDatabases())('answers given before the body was read, on %s', 
 
   it('never run a request sent after a body they cut, and do not hold the server open as they linger', async () => {
     const own = await startTestServer(kind);
-    await own.app.listen({ host: '127.0.0.1', port: 0 });
-    const at = (own.app.server.address() as AddressInfo).port;
-    const refused =
-      'POST /v1/topics HTTP/1.1\r\nhost: x\r\nauthorization: Bearer assent_sk_not-a-key\r\n' +
-      'content-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n';
-    // clients that keep their side open when the server ends its own, and send past the drain limit
-    const cutClient = async () => {
-      const socket = connect({ host: '127.0.0.1', port: at, allowHalfOpen: true });
-      socket.on('error', () => {});
-      const seen = { text: '', ended: false };
-      socket.on('data', (d) => {
-        seen.text += d;
-      });
-      socket.on('end', () => {
-        seen.ended = true;
-      });
-      socket.write(refused);
-      const chunk = `${(64 * 1024).toString(16)}\r\n${' '.repeat(64 * 1024)}\r\n`;
-      for (let sent = 0; !seen.ended && sent < 64 * 1024 * 1024; sent += 64 * 1024) {
-        if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r));
-      }
-      await until(() => seen.ended);
-      expect(seen.text).toMatch(/^HTTP\/1\.1 401/);
-      return socket;
-    };
-    const quiet = await cutClient();
-    const sneaky = await cutClient();
-    const topicOf = (key: string) => ({ key, name: key, channels: ['email'] });
-    // the same request on a connection of its own is run
-    expect(
-      (await own.call({ method: 'POST', url: '/v1/topics', payload: topicOf('control') })).statusCode,
-    ).toBe(201);
-    const topic = JSON.stringify(topicOf('sneaky'));
-    sneaky.write(
-      `0\r\n\r\nPOST /v1/topics HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${OWNER_KEY}\r\n` +
-        `content-type: application/json\r\ncontent-length: ${topic.length}\r\n\r\n${topic}`,
-    );
-    await sleep(500);
-    const topics = (await own.call({ method: 'GET', url: '/v1/topics' })).json();
-    expect(topics.items.map((t: { key: string }) => t.key)).not.toContain('sneaky');
-    // `quiet` lingers in the middle of its body: closing cuts it rather than waiting out the linger
-    const started = Date.now();
-    await own.close();
-    expect(Date.now() - started).toBeLessThan(5000);
-    quiet.destroy();
-    sneaky.destroy();
+    let closed = false;
+    try {
+      await own.app.listen({ host: '127.0.0.1', port: 0 });
+      const at = (own.app.server.address() as AddressInfo).port;
+      const refused =
+        'POST /v1/topics HTTP/1.1\r\nhost: x\r\nauthorization: Bearer assent_sk_not-a-key\r\n' +
+        'content-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n';
+      // clients that keep their side open when the server ends its own, and send past the drain limit
+      const cutClient = async () => {
+        const socket = connect({ host: '127.0.0.1', port: at, allowHalfOpen: true });
+        socket.on('error', () => {});
+        const seen = { text: '', ended: false };
+        socket.on('data', (d) => {
+          seen.text += d;
+        });
+        socket.on('end', () => {
+          seen.ended = true;
+        });
+        socket.write(refused);
+        const chunk = `${(64 * 1024).toString(16)}\r\n${' '.repeat(64 * 1024)}\r\n`;
+        for (let sent = 0; !seen.ended && sent < 64 * 1024 * 1024; sent += 64 * 1024) {
+          if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r));
+        }
+        await until(() => seen.ended);
+        expect(seen.text).toMatch(/^HTTP\/1\.1 401/);
+        return { socket, seen };
+      };
+      // one stays quiet in the middle of its body, lingering, until the server shuts down
+      await cutClient();
+      const sneaky = await cutClient();
+      const topicOf = (key: string) => ({ key, name: key, channels: ['email'] });
+      // the same request on a connection of its own is run
+      const control = await own.call({ method: 'POST', url: '/v1/topics', payload: topicOf('control') });
+      expect(control.statusCode).toBe(201);
+      const topic = JSON.stringify(topicOf('sneaky'));
+      const arrived = new Promise<IncomingMessage>((r) => own.app.server.once('request', r));
+      sneaky.socket.write(
+        `0\r\n\r\nPOST /v1/topics HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${OWNER_KEY}\r\n` +
+          `content-type: application/json\r\ncontent-length: ${topic.length}\r\n\r\n${topic}`,
+      );
+      // it reached the server, which cut its connection rather than run it
+      const req = await arrived;
+      await until(() => req.socket.destroyed);
+      const topics = (await own.call({ method: 'GET', url: '/v1/topics' })).json();
+      expect(topics.items.map((t: { key: string }) => t.key)).not.toContain('sneaky');
+      expect(sneaky.seen.text).not.toMatch(/HTTP\/1\.1 201/);
+      // closing cuts the quiet one rather than waiting out its linger
+      const started = Date.now();
+      closed = true;
+      await own.close();
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      if (!closed) await own.close();
+    }
   }, 30_000);
 
   it('close the connection of a JSON body past the body limit', async () => {

@@ -53,7 +53,7 @@ export async function createHttpApp(opts: HttpOptions) {
     app.server.closeIdleConnections();
     cutLingering(lingering);
   });
-  // the first hook: a request on a connection closing as it lingers is held, never run or answered
+  // the first hook: a request on a connection closing as it lingers never runs; the connection is cut
   app.addHook('onRequest', (req, _reply, done) => {
     if (!arrivedLingering(req.raw)) done();
   });

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { type AddressInfo, connect, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chunkedBody, rawConnection, until, writeBeforeReading } from '../../test/support/raw-http.ts';
 import { drainWithin } from './body-drain.ts';
@@ -103,20 +103,15 @@ describe('drainWithin', () => {
     const s = await refusingServer();
     server = s.server;
     // a client that keeps its side open when the server ends its own, and keeps sending
-    const socket = connect({ host: '127.0.0.1', port: s.port, allowHalfOpen: true });
-    socket.on('error', () => {});
-    let text = '';
-    socket.on('data', (d) => {
-      text += d;
+    const c = rawConnection(s.port, 'POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n', {
+      halfOpen: true,
     });
-    const closed = new Promise<void>((r) => socket.on('close', () => r()));
-    const ended = new Promise<number>((r) => socket.on('end', () => r(Date.now())));
-    socket.write('POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n');
     const chunk = `${(1000).toString(16)}\r\n${'x'.repeat(1000)}\r\n`;
-    const send = setInterval(() => socket.write(chunk), 20);
-    const endedAt = await ended;
-    await closed;
+    const send = setInterval(() => c.socket.write(chunk), 20);
+    const text = await c.ended;
     clearInterval(send);
+    const endedAt = c.seen.endedAt as number;
+    expect(endedAt).not.toBeNull();
     expect(text).toContain('HTTP/1.1 429');
     // a loose bound: a connection cut at once (no linger) closes within a few milliseconds
     expect(Date.now() - endedAt).toBeGreaterThanOrEqual(limit.lingerMs / 2);

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { type AddressInfo, connect, Socket } from 'node:net';
+import { type AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { until } from '../../test/support/raw-http.ts';
+import { rawConnection, until } from '../../test/support/raw-http.ts';
 import {
   arrivedLingering,
   cutLingering,
@@ -30,21 +30,6 @@ async function lingeringServer(opts: { guard: boolean; set?: LingerSet }) {
   return { server, seen, port: (server.address() as AddressInfo).port };
 }
 
-/** A client that keeps its side open when the server ends its own, as a client still sending does. */
-function halfOpenClient(port: number): { socket: Socket; seen: { text: string; ended: boolean } } {
-  const socket = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
-  socket.on('error', () => {});
-  const seen = { text: '', ended: false };
-  socket.setEncoding('latin1');
-  socket.on('data', (d: string) => {
-    seen.text += d;
-  });
-  socket.on('end', () => {
-    seen.ended = true;
-  });
-  return { socket, seen };
-}
-
 describe('lingering connections', () => {
   let server: Server | undefined;
   afterEach(() => {
@@ -56,9 +41,9 @@ describe('lingering connections', () => {
     for (const guard of [true, false]) {
       const s = await lingeringServer({ guard });
       server = s.server;
-      const c = halfOpenClient(s.port);
+      const c = rawConnection(s.port, '', { halfOpen: true });
       c.socket.write(request);
-      await until(() => c.seen.ended);
+      await until(() => c.seen.endedAt !== null);
       expect(c.seen.text).toMatch(/^HTTP\/1\.1 200/);
       // a flood of requests on the lingering connection, for half a second
       const flood = request.repeat(1000);
@@ -88,10 +73,10 @@ describe('lingering connections', () => {
     const set = lingerSet();
     const s = await lingeringServer({ guard: true, set });
     server = s.server;
-    const c = halfOpenClient(s.port);
+    const c = rawConnection(s.port, '', { halfOpen: true });
     // a body that has not ended: its request is still in progress, so the connection is not idle
     c.socket.write('POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n1\r\nx\r\n');
-    await until(() => c.seen.ended);
+    await until(() => c.seen.endedAt !== null);
     expect(set.sockets.size).toBe(1);
     const started = Date.now();
     const closed = new Promise<void>((r) => s.server.close(() => r()));

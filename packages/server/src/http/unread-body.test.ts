@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { type AddressInfo, connect, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkedBody, rawConnection, until, writeBeforeReading } from '../../test/support/raw-http.ts';
 import { testDatabases } from '../../test/support/test-database.ts';
@@ -71,23 +71,14 @@ describe.each(testDatabases())('answers given before the body was read, on %s', 
         'content-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n';
       // clients that keep their side open when the server ends its own, and send past the drain limit
       const cutClient = async () => {
-        const socket = connect({ host: '127.0.0.1', port: at, allowHalfOpen: true });
-        socket.on('error', () => {});
-        const seen = { text: '', ended: false };
-        socket.on('data', (d) => {
-          seen.text += d;
-        });
-        socket.on('end', () => {
-          seen.ended = true;
-        });
-        socket.write(refused);
+        const c = rawConnection(at, refused, { halfOpen: true });
         const chunk = `${(64 * 1024).toString(16)}\r\n${' '.repeat(64 * 1024)}\r\n`;
-        for (let sent = 0; !seen.ended && sent < 64 * 1024 * 1024; sent += 64 * 1024) {
-          if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r));
+        for (let sent = 0; c.seen.endedAt === null && sent < 64 * 1024 * 1024; sent += 64 * 1024) {
+          if (!c.socket.write(chunk)) await new Promise((r) => c.socket.once('drain', r));
         }
-        await until(() => seen.ended);
-        expect(seen.text).toMatch(/^HTTP\/1\.1 401/);
-        return { socket, seen };
+        await until(() => c.seen.endedAt !== null);
+        expect(c.seen.text).toMatch(/^HTTP\/1\.1 401/);
+        return c;
       };
       // one stays quiet in the middle of its body, lingering, until the server shuts down
       await cutClient();

@@ -4,22 +4,29 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface RawConnection {
   socket: Socket;
-  /** Everything the server has sent so far, and whether it has closed the connection. */
-  seen: { text: string; closed: boolean };
+  /**
+   * Everything the server has sent so far; when it ended its side (ms since the epoch, null
+   * before); whether the connection is closed.
+   */
+  seen: { text: string; endedAt: number | null; closed: boolean };
   /** Resolves with everything received once the connection closes. */
   ended: Promise<string>;
 }
 
 /**
  * A TCP connection to a test server that speaks HTTP/1.1 as the test writes it: for what clients
- * do that fetch cannot (a body sent chunk by chunk, `Expect: 100-continue`, pipelining).
+ * do that fetch cannot (a body sent chunk by chunk, `Expect: 100-continue`, pipelining). With
+ * `halfOpen`, it keeps its side open when the server ends its own, as a client still sending does.
  */
-export function rawConnection(port: number, head = ''): RawConnection {
-  const socket = connect({ host: '127.0.0.1', port });
+export function rawConnection(port: number, head = '', opts: { halfOpen?: boolean } = {}): RawConnection {
+  const socket = connect({ host: '127.0.0.1', port, allowHalfOpen: opts.halfOpen ?? false });
   socket.setEncoding('latin1');
-  const seen = { text: '', closed: false };
+  const seen: RawConnection['seen'] = { text: '', endedAt: null, closed: false };
   socket.on('data', (d: string) => {
     seen.text += d;
+  });
+  socket.on('end', () => {
+    seen.endedAt = Date.now();
   });
   // the server cutting the connection may reset it under a write: that is what such tests look at
   socket.on('error', () => {});

@@ -45,6 +45,7 @@ describe.each(testDatabases())('WORKERS=2 on %s', (kind) => {
     server = null;
   });
 
+  // three process starts and a restart: slow on a loaded machine, so a generous limit
   it('serves from two processes that write one ledger, replaces a dead worker, drains on SIGTERM', async () => {
     const where = await freshDatabaseUrl(kind);
     server = await startServerProcess({
@@ -100,5 +101,5 @@ describe.each(testDatabases())('WORKERS=2 on %s', (kind) => {
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     for (const pid of replaced) expect(alive(pid), `worker ${pid}`).toBe(false);
-  });
+  }, 90_000);
 });

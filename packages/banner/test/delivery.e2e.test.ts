@@ -75,7 +75,7 @@ describe('delivery to the ledger', () => {
     await dialog(page).waitFor();
     await context.setOffline(true);
     await dialog(page).getByRole('button', { name: 'Accept all' }).click();
-    await until(async () => (await queue())[0]?.n === 1);
+    await until(async () => ((await queue())[0]?.n ?? 0) >= 1);
     const [queued] = await queue();
     expect(queued.b).toMatchObject({ interaction: 'accept_all', decisions: { analytics: true } });
     expect(site.consents).toHaveLength(0);
@@ -93,7 +93,7 @@ describe('delivery to the ledger', () => {
     await page.goto(site.page({ config: testConfig(site.endpoint) }));
     site.state.consentStatus = 503;
     await page.evaluate(() => window.assent!.acceptAll());
-    await until(async () => (await queue())[0]?.n === 1);
+    await until(async () => ((await queue())[0]?.n ?? 0) >= 1);
     site.state.consentStatus = 0;
     await until(() => site.consents.length === 1); // the first retry comes after 0.5-1 s
     await until(async () => (await queue()).length === 0);
